@@ -1,0 +1,56 @@
+"""`hub`: the headless way to drive the hub (simulate, run, open the UI)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from hub.settings import Settings
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> None:
+    from simulator import simulate
+
+    out = Path(args.out) if args.out else settings.data_dir
+    print(f"simulating 2024 at scale {args.scale} (seed {args.seed}) into {out} ...", flush=True)
+    started = time.perf_counter()
+    summary = simulate(args.scale, args.seed, out)
+    elapsed = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in (out / "landing").rglob("*") if p.is_file())
+    print(f"landing zone: {out / 'landing'}  ({size / 1e6:.0f} MB, {elapsed:.1f} s)")
+    print(f"ground truth: {out / 'truth' / 'truth.json'}")
+    print(json.dumps(summary, indent=2))
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> None:
+    os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
+                          "-h", args.host, "-p", str(args.port)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hub", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a simulated 2024 landing zone and its truth")
+    p.add_argument("--scale", type=float, default=1.0, help="1 = national scale (default)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", help="folder for landing/ and truth/ (default: $HUB_DATA_DIR)")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("ui", help="open the Dagster UI on the same data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    settings.export()
+    args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
