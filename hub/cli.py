@@ -26,6 +26,44 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> None:
     print(json.dumps(summary, indent=2))
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.pipeline import run_all
+
+    print(f"landing zone: {settings.landing_dir}\nwarehouse:    {settings.warehouse}", flush=True)
+    started = time.perf_counter()
+    with dg.DagsterInstance.get() as instance:
+        report = run_all(defs, instance, settings.landing_dir, say=lambda m: print(m, flush=True))
+    print_summary(settings, report, time.perf_counter() - started)
+    if not all(report["outcomes"].values()):
+        sys.exit(1)
+
+
+def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
+    import duckdb
+
+    print("\n== summary ==")
+    for step, seconds in report["timings"].items():
+        status = "ok" if report["outcomes"][step] else "FAILED"
+        print(f"  {step:<28} {seconds:7.1f} s  {status}")
+    print(f"  {'total':<28} {elapsed:7.1f} s")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        for source, status, n, landed, quarantined in con.execute(
+            "select source, status, count(*), sum(landed_records), sum(quarantined_records) "
+            "from raw.deliveries group by all order by all").fetchall():
+            print(f"  {source:<18} {status:<11} {n:4d} deliveries  "
+                  f"{landed or 0:>10,} landed  {quarantined or 0:>6,} quarantined")
+    print(f"warehouse: {settings.warehouse}  (schemas raw, staging, intermediate, interop, marts)")
+    print(f"outbox:    {settings.outbox_dir}")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    cmd_simulate(args, settings)
+    cmd_run(args, settings)
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> None:
     os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
                           "-h", args.host, "-p", str(args.port)])
@@ -40,6 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help="folder for landing/ and truth/ (default: $HUB_DATA_DIR)")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("run", help="materialise every asset for every complete delivery")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="simulate the demo year, then run the hub on it")
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ui", help="open the Dagster UI on the same data")
     p.add_argument("--host", default="127.0.0.1")

@@ -1,0 +1,96 @@
+{#- Normalisers shared by every staging model. Portable SQL where it exists;
+    adapter.dispatch where DuckDB and PostgreSQL differ. -#}
+
+{% macro strip_accents(expr) -%}{{ return(adapter.dispatch('strip_accents')(expr)) }}{%- endmacro %}
+{% macro default__strip_accents(expr) -%}strip_accents({{ expr }}){%- endmacro %}
+{% macro postgres__strip_accents(expr) -%}unaccent({{ expr }}){%- endmacro %}
+
+{% macro regex_full_match(expr, pattern) -%}{{ return(adapter.dispatch('regex_full_match')(expr, pattern)) }}{%- endmacro %}
+{% macro default__regex_full_match(expr, pattern) -%}regexp_full_match({{ expr }}, '{{ pattern }}'){%- endmacro %}
+{% macro postgres__regex_full_match(expr, pattern) -%}({{ expr }} ~ '^(?:{{ pattern }})$'){%- endmacro %}
+
+{% macro sorted_tokens(expr) -%}{{ return(adapter.dispatch('sorted_tokens')(expr)) }}{%- endmacro %}
+{% macro default__sorted_tokens(expr) -%}array_to_string(list_sort(string_split({{ expr }}, ' ')), ' '){%- endmacro %}
+{% macro postgres__sorted_tokens(expr) -%}array_to_string(array(select t from unnest(string_to_array({{ expr }}, ' ')) as t order by t), ' '){%- endmacro %}
+
+{% macro parse_date(expr) -%}{{ return(adapter.dispatch('parse_date')(expr)) }}{%- endmacro %}
+{#- Dates arrive as DD/MM/YYYY (registry) or ISO (court, medio libre); anything else is NULL. -#}
+{% macro default__parse_date(expr) -%}
+coalesce(try_strptime(nullif(trim({{ expr }}), ''), '%d/%m/%Y')::date, try_cast(nullif(trim({{ expr }}), '') as date))
+{%- endmacro %}
+{% macro postgres__parse_date(expr) -%}
+case
+  when trim({{ expr }}) ~ '^\d{2}/\d{2}/\d{4}$' then to_date(trim({{ expr }}), 'DD/MM/YYYY')
+  when trim({{ expr }}) ~ '^\d{4}-\d{2}-\d{2}$' then to_date(trim({{ expr }}), 'YYYY-MM-DD')
+end
+{%- endmacro %}
+
+{% macro to_int(expr) -%}cast(nullif(trim({{ expr }}), '') as integer){%- endmacro %}
+
+{% macro normalize_name(expr) -%}
+{#- Matching form of a name: upper case, no accents, letters and single spaces only. -#}
+nullif(trim(regexp_replace(regexp_replace(upper({{ strip_accents(expr) }}), '[^A-Z ]', ' ', 'g'), ' +', ' ', 'g')), '')
+{%- endmacro %}
+
+{% macro normalize_document(tipo, numero) -%}
+{#- DNI: digits only, leading zeros restored (senders drop them). CE and passport:
+    upper case alphanumerics. Empty or NO_IDENTIFICADO: NULL. -#}
+case
+  when upper(trim({{ tipo }})) = 'DNI'
+    then lpad(regexp_replace({{ numero }}, '[^0-9]', '', 'g'), 8, '0')
+  when upper(trim({{ tipo }})) in ('CE', 'PASAPORTE')
+    then nullif(regexp_replace(upper({{ numero }}), '[^0-9A-Z]', '', 'g'), '')
+end
+{%- endmacro %}
+
+{% macro document_is_valid(tipo, numero) -%}
+case
+  when upper(trim({{ tipo }})) = 'DNI'
+    then {{ regex_full_match("regexp_replace(" ~ numero ~ ", '[^0-9]', '', 'g')", '[0-9]{1,8}') }}
+         and regexp_replace({{ numero }}, '[^0-9]', '', 'g') <> repeat('0', length(regexp_replace({{ numero }}, '[^0-9]', '', 'g')))
+  when upper(trim({{ tipo }})) = 'CE'
+    then {{ regex_full_match("regexp_replace(upper(" ~ numero ~ "), '[^0-9A-Z]', '', 'g')", '[0-9A-Z]{1,12}') }}
+  when upper(trim({{ tipo }})) = 'PASAPORTE'
+    then {{ regex_full_match("regexp_replace(upper(" ~ numero ~ "), '[^0-9A-Z]', '', 'g')", '[0-9A-Z]{5,15}') }}
+  else false
+end
+{%- endmacro %}
+
+{% macro normalize_expediente(expr) -%}
+{#- Canonical NNNNN-YYYY-I-CCCC-OO-MM-JJ from loosely written case numbers (missing
+    leading zeros, spaces, lower case). NULL when it still does not fit. -#}
+{%- set clean = "regexp_replace(upper(" ~ expr ~ "), '\\s', '', 'g')" -%}
+{%- set canonical -%}
+lpad(split_part({{ clean }}, '-', 1), 5, '0') || '-' || split_part({{ clean }}, '-', 2) || '-'
+  || split_part({{ clean }}, '-', 3) || '-' || lpad(split_part({{ clean }}, '-', 4), 4, '0') || '-'
+  || split_part({{ clean }}, '-', 5) || '-' || split_part({{ clean }}, '-', 6) || '-'
+  || lpad(split_part({{ clean }}, '-', 7), 2, '0')
+{%- endset -%}
+case when {{ regex_full_match(canonical, '[0-9]{5}-[0-9]{4}-[0-9]+-[0-9]{4}-(JR|SP|JP|JU|JC)-PE-[0-9]{2}') }}
+     then {{ canonical }} end
+{%- endmacro %}
+
+{% macro add_months(date_expr, months_expr) -%}{{ return(adapter.dispatch('add_months')(date_expr, months_expr)) }}{%- endmacro %}
+{#- Calendar months, clamped to the month's last day (Jan 31 + 1 month = Feb 29). -#}
+{% macro default__add_months(date_expr, months_expr) -%}cast({{ date_expr }} + to_months(cast({{ months_expr }} as integer)) as date){%- endmacro %}
+{% macro postgres__add_months(date_expr, months_expr) -%}cast({{ date_expr }} + make_interval(months => cast({{ months_expr }} as integer)) as date){%- endmacro %}
+
+{% macro pseudonym(expr) -%}{{ return(adapter.dispatch('pseudonym')(expr)) }}{%- endmacro %}
+{#- HMAC-SHA256 under HUB_PSEUDONYM_KEY. On DuckDB a UDF registered by hub.dbt_plugin
+    holds the key; on PostgreSQL pgcrypto's hmac() reads it from the session setting hub.pseudonym_key, so it never appears in compiled SQL. -#}
+{% macro default__pseudonym(expr) -%}hub_pseudonym({{ expr }}){%- endmacro %}
+{% macro postgres__pseudonym(expr) -%}encode(hmac({{ expr }}, current_setting('hub.pseudonym_key'), 'sha256'), 'hex'){%- endmacro %}
+
+{% macro normalize_text(expr) -%}
+{#- Upper case, no accents, single spaces: for descriptions, not for matching names. -#}
+nullif(trim(regexp_replace(upper({{ strip_accents(expr) }}), '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{% macro json_text(column, keys) -%}{{ return(adapter.dispatch('json_text')(column, keys)) }}{%- endmacro %}
+{#- A JSON field as text, by a list of keys and array indexes; JSON null -> NULL. -#}
+{% macro default__json_text(column, keys) -%}
+json_extract_string({{ column }}, '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}.{{ k }}{% endif %}{% endfor %}')
+{%- endmacro %}
+{% macro postgres__json_text(column, keys) -%}
+(cast({{ column }} as jsonb){% for k in keys %} {{ '->>' if loop.last else '->' }} {% if k is number %}{{ k }}{% else %}'{{ k }}'{% endif %}{% endfor %})
+{%- endmacro %}

@@ -1,0 +1,1 @@
+"""Ingest: one partitioned asset per source, landing its deliveries into `raw`."""

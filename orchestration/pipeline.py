@@ -1,0 +1,70 @@
+"""Run every asset headless, as `hub run` does: the same assets the UI runs.
+
+Landing runs once per source over all its complete deliveries (one run over a
+partition range); everything downstream then runs once for the latest state.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+import connectors
+from contracts import feeds
+from orchestration.ingest.assets import partitions_for, raw_asset_key
+
+
+def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, list[str]]:
+    """Add a dynamic partition for every complete delivery; return the keys per source."""
+    keys: dict[str, list[str]] = {}
+    deliveries = connectors.find_deliveries(landing_dir)
+    for source in feeds.SOURCES:
+        found = sorted(d.fecha_corte for d in deliveries if d.source == source and d.complete)
+        name = partitions_for(source).name
+        known = set(instance.get_dynamic_partitions(name))
+        instance.add_dynamic_partitions(name, [k for k in found if k not in known])
+        keys[source] = found
+    return keys
+
+
+def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
+            say: Callable[[str], None] = print) -> dict:
+    """Materialise every asset for every complete delivery; return timings and outcomes."""
+    timings, outcomes = {}, {}
+    keys = register_deliveries(instance, landing_dir)
+    resources = defs.resources
+    all_assets = list(defs.assets)
+    for source, partition_keys in keys.items():
+        if not partition_keys:
+            say(f"{source}: no complete delivery")
+            continue
+        say(f"{source}: landing {len(partition_keys)} deliveries "
+            f"({partition_keys[0]} .. {partition_keys[-1]})")
+        started = time.perf_counter()
+        result = dg.materialize(
+            all_assets,
+            selection=[raw_asset_key(source)],
+            instance=instance,
+            resources=resources,
+            tags={ASSET_PARTITION_RANGE_START_TAG: partition_keys[0],
+                  ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1]},
+            raise_on_error=False,
+        )
+        timings[f"land {source}"] = time.perf_counter() - started
+        outcomes[f"land {source}"] = result.success
+
+    say("transform, check and publish: everything downstream of raw")
+    started = time.perf_counter()
+    result = dg.materialize(
+        all_assets,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    timings["downstream"] = time.perf_counter() - started
+    outcomes["downstream"] = result.success
+    return {"timings": timings, "outcomes": outcomes}

@@ -1,0 +1,54 @@
+"""dbt wired once: a DbtProject, a translator, and the @dbt_assets that build it.
+
+Model asset keys are `<layer schema>/<model>` (e.g. `interop/persona`), grouped by
+layer; sources carry `meta.dagster.asset_key`, so lineage reaches the raw assets.
+dbt runs as the CLI subprocess DbtCliResource starts (it releases DuckDB's lock
+when it ends), in the warehouse pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import WAREHOUSE_POOL
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
+LAYER_OWNERS = {"marts": ["team:analytics"]}
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+class HubDbtTranslator(DagsterDbtTranslator):
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str,
+                       project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id)
+        if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
+            return spec
+        layer = node["fqn"][1] if len(node["fqn"]) > 2 else "staging"
+        return spec.replace_attributes(
+            key=dg.AssetKey([node["schema"], node["name"]]),
+            group_name=LAYER_GROUPS.get(layer, layer),
+            owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
+            kinds={"dbt", "duckdb"},
+        )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=HubDbtTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def hub_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+dbt_resource = DbtCliResource(project_dir=dbt_project)
