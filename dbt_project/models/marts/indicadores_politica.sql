@@ -106,4 +106,10 @@ figures as (
     {% endfor %}
 )
 
-select periodo, codigo_indicador, numerador, denominador, valor from figures
+select
+    periodo,
+    codigo_indicador,
+    cast(numerador as bigint) as numerador,
+    cast(denominador as bigint) as denominador,
+    cast(valor as decimal(18, 2)) as valor
+from figures
