@@ -29,6 +29,9 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     import dagster as dg
 
+    from orchestration.transform.project import prepare_manifest
+
+    prepare_manifest()
     from orchestration.definitions import defs
     from orchestration.pipeline import run_all
 

@@ -8,6 +8,7 @@ resources and the CLI always agree. Unset variables default under
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,3 +51,7 @@ class Settings:
         os.environ.setdefault("HUB_DAGSTER_STORAGE", str(self.dagster_storage))
         os.environ.setdefault("HUB_DAGSTER_COMPUTE_LOGS", str(self.dagster_storage / "logs"))
         os.environ.setdefault("HUB_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+        # dbt runs as a subprocess: make sure it is this environment's dbt.
+        bin_dir = str(Path(sys.executable).parent)
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

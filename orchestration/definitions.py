@@ -1,7 +1,5 @@
 """The hub's Dagster definitions, built from one module per area."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from hub.settings import Settings
@@ -9,14 +7,18 @@ from orchestration.ingest.assets import raw_assets
 from orchestration.resources import LandingZoneResource, OutboxResource, WarehouseResource
 from orchestration.transform.assets import dbt_resource, hub_dbt_models
 
-settings = Settings.from_env()
 
-defs = dg.Definitions(
-    assets=[*raw_assets, hub_dbt_models],
-    resources={
+def build_resources(settings: Settings) -> dict:
+    """Resources for one set of paths (the environment's, or a test's)."""
+    return {
         "warehouse": WarehouseResource(path=str(settings.warehouse)),
         "landing": LandingZoneResource(root=str(settings.landing_dir)),
         "outbox": OutboxResource(root=str(settings.outbox_dir)),
         "dbt": dbt_resource,
-    },
+    }
+
+
+defs = dg.Definitions(
+    assets=[*raw_assets, hub_dbt_models],
+    resources=build_resources(Settings.from_env()),
 )

@@ -14,7 +14,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 import connectors
 from contracts import feeds
-from orchestration.ingest.assets import partitions_for, raw_asset_key
+from orchestration.ingest.assets import partitions_for, raw_asset_keys
 
 
 def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, list[str]]:
@@ -31,11 +31,11 @@ def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, 
 
 
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
-            say: Callable[[str], None] = print) -> dict:
+            resources: dict | None = None, say: Callable[[str], None] = print) -> dict:
     """Materialise every asset for every complete delivery; return timings and outcomes."""
     timings, outcomes = {}, {}
     keys = register_deliveries(instance, landing_dir)
-    resources = defs.resources
+    resources = resources or defs.resources
     all_assets = list(defs.assets)
     for source, partition_keys in keys.items():
         if not partition_keys:
@@ -46,7 +46,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         started = time.perf_counter()
         result = dg.materialize(
             all_assets,
-            selection=[raw_asset_key(source)],
+            selection=raw_asset_keys(source),
             instance=instance,
             resources=resources,
             tags={ASSET_PARTITION_RANGE_START_TAG: partition_keys[0],

@@ -6,23 +6,18 @@ dbt runs as the CLI subprocess DbtCliResource starts (it releases DuckDB's lock
 when it ends), in the warehouse pool.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.resources import WAREHOUSE_POOL
+from orchestration.transform.project import dbt_project
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
 LAYER_OWNERS = {"marts": ["team:analytics"]}
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 class HubDbtTranslator(DagsterDbtTranslator):
