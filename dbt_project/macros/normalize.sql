@@ -37,7 +37,7 @@ nullif(trim(regexp_replace(regexp_replace(upper({{ strip_accents(expr) }}), '[^A
     upper case alphanumerics. Empty or NO_IDENTIFICADO: NULL. -#}
 case
   when upper(trim({{ tipo }})) = 'DNI'
-    then lpad(regexp_replace({{ numero }}, '[^0-9]', '', 'g'), 8, '0')
+    then lpad(nullif(regexp_replace({{ numero }}, '[^0-9]', '', 'g'), ''), 8, '0')
   when upper(trim({{ tipo }})) in ('CE', 'PASAPORTE')
     then nullif(regexp_replace(upper({{ numero }}), '[^0-9A-Z]', '', 'g'), '')
 end

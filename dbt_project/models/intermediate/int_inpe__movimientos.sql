@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='movimiento_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='movimiento_id', incremental_strategy='delete+insert',
+          post_hook="{{ drop_superseded_rows() }}") }}
 {#- Registry movements, each once (a re-delivered extract repeats them). -#}
 with arrived as (
     select * from {{ ref('stg_inpe__movimientos') }}

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key=['id_caso', 'version'], incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key=['id_caso', 'version'], incremental_strategy='delete+insert',
+          post_hook="{{ drop_superseded_rows() }}") }}
 {#- Every version of every medio libre case, once: repeated lines and re-sent
     versions collapse to one row. Incremental on what landed since the last run. -#}
 with arrived as (

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='resolucion_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='resolucion_id', incremental_strategy='delete+insert',
+          post_hook="{{ drop_superseded_rows() }}") }}
 {#- The current version of every resolution. Incremental: each run reads only what
     landed since the last one, and compares it with the version already kept, so a
     re-delivered older version arriving late never replaces a correction. -#}

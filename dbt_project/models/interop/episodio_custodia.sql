@@ -10,11 +10,10 @@ first_seen as (
     from {{ ref('stg_inpe__internos') }}
 ),
 
-first_transfer as (
-    select id_interno, cod_ep_origen,
-           row_number() over (partition by id_interno order by fecha_movimiento) as transfer_rank
+first_movement as (
+    select id_interno, tipo_movimiento, cod_ep_origen,
+           row_number() over (partition by id_interno order by fecha_movimiento, tipo_movimiento) as movement_rank
     from movements
-    where tipo_movimiento = 'TRASLADO'
 ),
 
 -- Persons whose admission predates every movement the hub has.
@@ -22,11 +21,11 @@ earlier_admissions as (
     select
         f.id_interno,
         f.fecha_ingreso as fecha,
-        coalesce(t.cod_ep_origen, f.cod_ep) as cod_ep,
+        coalesce(case when t.tipo_movimiento in ('TRASLADO', 'EGRESO') then t.cod_ep_origen end, f.cod_ep) as cod_ep,
         'INGRESO' as tipo_movimiento,
         'ANTERIOR_A_LOS_DATOS' as motivo
     from first_seen as f
-    left join first_transfer as t on t.id_interno = f.id_interno and t.transfer_rank = 1
+    left join first_movement as t on t.id_interno = f.id_interno and t.movement_rank = 1
     where f.seen_rank = 1
       and not exists (
           select 1 from movements as m

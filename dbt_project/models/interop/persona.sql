@@ -11,7 +11,7 @@ with linked as (
 
 ranked as (
     select *, row_number() over (
-        partition by persona_key order by preference, documento_id is null, fuente_id
+        partition by persona_key order by documento_id is null, preference, fuente_id
     ) as attribute_rank
     from linked
 ),

@@ -44,9 +44,11 @@ select
     -- Sentence end: the court's date, else start + years, months and days.
     coalesce(
         r.pena_fecha_vencimiento,
+        case when coalesce(r.pena_anios, r.pena_meses, r.pena_dias) is not null then
         cast({{ add_months('r.pena_fecha_inicio',
                            'coalesce(r.pena_anios, 0) * 12 + coalesce(r.pena_meses, 0)') }}
              + coalesce(r.pena_dias, 0) as date)
+        end
     ) as pena_fecha_fin,
     r.beneficio_clase,
     r.fecha_corte as fecha_corte_entrega

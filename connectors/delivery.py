@@ -1,0 +1,322 @@
+"""What every connector shares: finding deliveries, trusting a manifest, landing with lineage.
+
+A delivery is published whole or not at all (shared/specs/feeds.md): the manifest
+and every file are checked before anything is read, each delivery lands in one
+DuckDB transaction, and a refusal leaves nothing but one `refused` row in
+`raw.deliveries` whose reason names the file, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+
+from connectors.warehouse import SCHEMA, SOURCE_TABLES, ensure_schema
+from contracts import feeds
+
+MANIFEST_FIELDS = ("fuente", "fecha_corte", "generado_en", "archivos")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DeliveryRefused(Exception):
+    """The delivery must not be published; the message says which file and why.
+
+    `result` is the logged `refused` LandingResult, set once the refusal is recorded.
+    """
+
+    result: LandingResult | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One `<root>/<source folder>/<fecha_corte>/` folder of the landing zone."""
+
+    source: str
+    fecha_corte: str
+    path: Path
+    root: Path
+
+    @property
+    def complete(self) -> bool:
+        """Senders write the manifest last: without it the folder is still being written."""
+        return (self.path / feeds.MANIFEST_NAME).exists()
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    name: str
+    sha256: str
+    records: int
+    encoding: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: tuple[ManifestFile, ...]
+    fingerprint: str  # sha256 over the listed files' names, hashes, counts and encodings
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+
+@dataclass(frozen=True)
+class LandingResult:
+    delivery_id: str
+    source: str
+    fecha_corte: str
+    status: str  # landed / refused / superseded / incomplete
+    landed: int
+    quarantined: int
+    manifest_records: int | None
+    reason: str | None
+
+
+class FileCounts(NamedTuple):
+    landed: int
+    quarantined: int
+
+
+def find_deliveries(landing_root: Path | str) -> list[Delivery]:
+    """Every dated delivery folder, per source (in `feeds.SOURCES` order) in date order."""
+    root = Path(landing_root)
+    found = []
+    for source, (folder, _) in feeds.SOURCES.items():
+        base = root / folder
+        if base.is_dir():
+            found += [Delivery(source, d.name, d, root) for d in sorted(base.iterdir())
+                      if d.is_dir() and _is_date(d.name)]
+    return found
+
+
+def _is_date(name: str) -> bool:
+    if not _DATE_FOLDER.fullmatch(name):
+        return False
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
+    """Validate the manifest against the spec and its folder; refuse with the first problem."""
+    name = feeds.MANIFEST_NAME
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DeliveryRefused(f"{name}: not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise DeliveryRefused(f"{name}: expected a JSON object, found {type(doc).__name__}")
+    missing = [f for f in MANIFEST_FIELDS if f not in doc]
+    if missing:
+        raise DeliveryRefused(f"{name}: missing required field(s) {', '.join(missing)}")
+    folder, fuente = feeds.SOURCES[delivery.source]
+    if doc["fuente"] != fuente:
+        raise DeliveryRefused(f"{name}: fuente is {doc['fuente']!r}, expected {fuente!r} in {folder}")
+    if doc["fecha_corte"] != delivery.fecha_corte:
+        raise DeliveryRefused(f"{name}: fecha_corte is {doc['fecha_corte']!r}, "
+                              f"expected {delivery.fecha_corte!r} (the folder name)")
+    archivos = doc["archivos"]
+    if not isinstance(archivos, list) or not archivos:
+        raise DeliveryRefused(f"{name}: archivos must be a non-empty list, found {archivos!r}")
+    files = tuple(_manifest_file(i, entry) for i, entry in enumerate(archivos))
+    names = [f.name for f in files]
+    if len(set(names)) != len(names):
+        raise DeliveryRefused(f"{name}: a file is listed twice in archivos: {names}")
+    if delivery.source == "inpe_registro" and set(names) != set(feeds.REGISTRY_FILES):
+        raise DeliveryRefused(f"{name}: a registry extract lists exactly "
+                              f"{sorted(feeds.REGISTRY_FILES)}, found {sorted(names)}")
+    canonical = json.dumps(sorted((f.name, f.sha256, f.records, f.encoding) for f in files))
+    return Manifest(files, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def _manifest_file(i: int, entry: object) -> ManifestFile:
+    where = f"{feeds.MANIFEST_NAME}: archivos[{i}]"
+    if not isinstance(entry, dict):
+        raise DeliveryRefused(f"{where}: expected an object, found {entry!r}")
+    missing = [k for k in ("nombre", "sha256", "registros", "codificacion") if k not in entry]
+    if missing:
+        raise DeliveryRefused(f"{where}: missing field(s) {', '.join(missing)}")
+    name, digest, records, encoding = (entry[k] for k in ("nombre", "sha256", "registros", "codificacion"))
+    # Files must stay inside the delivery folder: a plain name, no path of any kind.
+    if (not isinstance(name, str) or not name or ".." in name or "/" in name or "\\" in name
+            or "\0" in name or Path(name).is_absolute() or name == feeds.MANIFEST_NAME):
+        raise DeliveryRefused(f"{where}: nombre {name!r} is not a plain file name inside the folder")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
+        raise DeliveryRefused(f"{where} ({name}): sha256 {digest!r} is not 64 hex digits")
+    if not isinstance(records, int) or isinstance(records, bool) or records < 0:
+        raise DeliveryRefused(f"{where} ({name}): registros {records!r} is not a count")
+    if encoding not in feeds.ENCODINGS:
+        raise DeliveryRefused(f"{where} ({name}): codificacion {encoding!r}, expected one of "
+                              f"{', '.join(feeds.ENCODINGS)}")
+    return ManifestFile(name, digest.lower(), records, encoding)
+
+
+def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
+    """Every listed file exists inside the landing root and matches its sha256."""
+    root = delivery.root.resolve()
+    paths = {}
+    for f in manifest.files:
+        path = delivery.path / f.name
+        if not path.exists():
+            raise DeliveryRefused(f"{f.name}: listed in {feeds.MANIFEST_NAME} but not found in "
+                                  f"{delivery.path}")
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root {root}")
+        if not target.is_file():
+            raise DeliveryRefused(f"{f.name}: expected a regular file, found {target}")
+        with open(target, "rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        if digest != f.sha256:
+            raise DeliveryRefused(f"{f.name}: sha256 mismatch: manifest says {f.sha256}, "
+                                  f"file has {digest}")
+        paths[f.name] = target
+    return paths
+
+
+def record_hash(content: bytes) -> str:
+    """`_record_hash`: sha256 of a record's raw text, or of its canonical content (XML).
+
+    Computed in Python: hashlib is several times faster than DuckDB's sha256.
+    """
+    return hashlib.sha256(content).hexdigest()
+
+
+class Landing:
+    """One delivery's writes inside its transaction: lineage on every row, and quarantine."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, delivery_id: str, delivery: Delivery):
+        self.con, self.delivery_id, self.delivery = con, delivery_id, delivery
+
+    def insert(self, table: str, columns: Sequence[str], relation: str, file: str) -> int:
+        """Land `relation` (a SQL FROM item with `columns`, `_record_ordinal` and `_record_hash`)."""
+        cols = ", ".join(columns)
+        sql = (f"INSERT INTO {SCHEMA}.{table} ({cols}, _delivery_id, _file, _record_ordinal, "
+               f"_loaded_at, _record_hash) SELECT {cols}, ?, ?, _record_ordinal, current_timestamp, "
+               f"_record_hash FROM {relation}")
+        return self.con.execute(sql, [self.delivery_id, file]).fetchall()[0][0]
+
+    def quarantine(self, file: str, relation: str) -> int:
+        """Append `relation` (record_ordinal, raw_text, reason) to raw.quarantine."""
+        d = self.delivery
+        sql = (f"INSERT INTO {SCHEMA}.quarantine SELECT ?, ?, ?, ?, record_ordinal, raw_text, reason, "
+               f"current_timestamp FROM {relation}")
+        return self.con.execute(sql, [self.delivery_id, d.source, d.fecha_corte, file]).fetchall()[0][0]
+
+
+LandFile = Callable[[Landing, Path, ManifestFile], FileCounts]
+
+
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile) -> LandingResult:
+    """Land a complete delivery with `land_file` (the source's connector), once.
+
+    Same fingerprint as a landed delivery: no-op. Different fingerprint for the same
+    folder: the earlier delivery's rows are removed and it is marked `superseded`.
+    Refusal: logged, then DeliveryRefused is raised with `result` set.
+    """
+    ensure_schema(con)
+    raw, manifest = b"", None
+    try:
+        raw = _read_manifest(delivery)
+        manifest = parse_manifest(delivery, raw)
+        delivery_id = _delivery_id(delivery, manifest.fingerprint)
+        done = con.execute(f"SELECT landed_records, quarantined_records FROM {SCHEMA}.deliveries "
+                           "WHERE delivery_id = ? AND status = 'landed'", [delivery_id]).fetchall()
+        if done:
+            return LandingResult(delivery_id, delivery.source, delivery.fecha_corte, "landed",
+                                 *done[0], manifest.records, "already landed: nothing done")
+        paths = verify_files(delivery, manifest)
+        con.begin()
+        try:
+            result = _land_files(con, delivery, delivery_id, manifest, paths, land_file)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return result
+    except DeliveryRefused as refusal:
+        fingerprint = manifest.fingerprint if manifest else hashlib.sha256(raw).hexdigest()
+        refusal.result = LandingResult(_delivery_id(delivery, fingerprint), delivery.source,
+                                       delivery.fecha_corte, "refused", 0, 0,
+                                       manifest.records if manifest else None, str(refusal))
+        con.begin()
+        _log(con, delivery, manifest.fingerprint if manifest else None, refusal.result)
+        con.commit()
+        raise
+
+
+def _read_manifest(delivery: Delivery) -> bytes:
+    path = (delivery.path / feeds.MANIFEST_NAME).resolve()
+    if not path.is_relative_to(delivery.root.resolve()):
+        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing root")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: unreadable ({e})") from None
+
+
+def _delivery_id(delivery: Delivery, fingerprint: str) -> str:
+    return f"{delivery.source}:{delivery.fecha_corte}:{fingerprint[:16]}"
+
+
+def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id: str,
+                manifest: Manifest, paths: dict[str, Path], land_file: LandFile) -> LandingResult:
+    """Inside the transaction: retire what this delivery replaces, land every file, log it."""
+    key = [delivery.source, delivery.fecha_corte]
+    con.execute(f"DELETE FROM {SCHEMA}.deliveries WHERE source = ? AND fecha_corte = ? "
+                "AND status = 'incomplete'", key)
+    earlier = con.execute(f"SELECT delivery_id FROM {SCHEMA}.deliveries WHERE source = ? AND "
+                          "fecha_corte = ? AND status = 'landed'", key).fetchall()
+    for (old_id,) in earlier:
+        for table in SOURCE_TABLES[delivery.source]:
+            con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE _delivery_id = ?", [old_id])
+        con.execute(f"UPDATE {SCHEMA}.deliveries SET status = 'superseded', reason = ? "
+                    "WHERE delivery_id = ?", [f"superseded by re-delivery {delivery_id}", old_id])
+    landing = Landing(con, delivery_id, delivery)
+    landed = quarantined = 0
+    for f in manifest.files:
+        counts = land_file(landing, paths[f.name], f)
+        if counts.landed + counts.quarantined != f.records:
+            raise DeliveryRefused(
+                f"{f.name}: record count mismatch: manifest says {f.records}, file has "
+                f"{counts.landed + counts.quarantined} ({counts.landed} landed + "
+                f"{counts.quarantined} quarantined)")
+        landed += counts.landed
+        quarantined += counts.quarantined
+    result = LandingResult(delivery_id, delivery.source, delivery.fecha_corte, "landed", landed,
+                           quarantined, manifest.records, None)
+    _log(con, delivery, manifest.fingerprint, result)
+    return result
+
+
+def log_incomplete(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> LandingResult:
+    """Record that a folder has no manifest yet; its files are not read."""
+    ensure_schema(con)
+    result = LandingResult(f"{delivery.source}:{delivery.fecha_corte}:incomplete", delivery.source,
+                           delivery.fecha_corte, "incomplete", 0, 0, None,
+                           f"no {feeds.MANIFEST_NAME} yet: the sender is still writing")
+    con.begin()
+    _log(con, delivery, None, result)
+    con.commit()
+    return result
+
+
+def _log(con: duckdb.DuckDBPyConnection, delivery: Delivery, fingerprint: str | None,
+         r: LandingResult) -> None:
+    """raw.deliveries keeps one row per delivery id: its latest status."""
+    con.execute(f"DELETE FROM {SCHEMA}.deliveries WHERE delivery_id = ?", [r.delivery_id])
+    con.execute(f"INSERT INTO {SCHEMA}.deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "current_timestamp)",
+                [r.delivery_id, r.source, r.fecha_corte, str(delivery.path), fingerprint, r.status,
+                 r.reason, r.manifest_records, r.landed, r.quarantined])

@@ -1,0 +1,169 @@
+"""Poder Judicial resolution feed (XML) -> raw.pj_resoluciones, one row per `Resolucion`.
+
+Streaming: `etree.iterparse` yields each finished `Resolucion`, which is flattened
+into a row and cleared with its earlier siblings, so memory stays flat whatever
+the file size; rows go to DuckDB as Arrow batches.
+
+Hardened: a batch never carries a DTD (spec), so a file with a DOCTYPE or an entity
+declaration is refused before the parser sees it, and the parser itself neither
+expands entities, loads DTDs nor touches the network (defence in depth, e.g. for an
+encoding the byte scan cannot see). Malformed or truncated XML refuses the file,
+naming the line where the parser stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from json.encoder import encode_basestring  # C-accelerated JSON string quoting
+from pathlib import Path
+
+import pyarrow as pa
+from lxml import etree
+
+from connectors.delivery import DeliveryRefused, FileCounts, Landing, ManifestFile
+from connectors.warehouse import PJ_COLUMNS
+from contracts import feeds
+
+BATCH_ROWS = 20_000
+_NS = f"{{{feeds.PJ_NAMESPACE}}}"
+_ROOT, _RESOLUCION, _DELITO = f"{_NS}LoteResoluciones", f"{_NS}Resolucion", f"{_NS}Delito"
+_COL = {c: i for i, c in enumerate(PJ_COLUMNS)}
+# Elements below Resolucion whose text is a column.
+_TEXTS: dict[str, int] = {f"{_NS}{tag}": _COL[col] for tag, col in (
+    ("Expediente", "expediente"),
+    ("OrganoJurisdiccional", "organo"),
+    ("FechaEmision", "fecha_emision"),
+    ("Tipo", "tipo"),
+    ("Documento", "documento_numero"),
+    ("ApellidoPaterno", "apellido_paterno"),
+    ("ApellidoMaterno", "apellido_materno"),
+    ("Nombres", "nombres"),
+    ("FechaNacimiento", "fecha_nacimiento"),
+    ("Sexo", "sexo"),
+)}
+# Elements below Resolucion whose attributes are columns: {attribute: column}.
+_ATTRIBUTES: dict[str, dict[str, int]] = {
+    f"{_NS}{tag}": {attr: _COL[col] for attr, col in attrs.items()} for tag, attrs in {
+        "OrganoJurisdiccional": {"codigo": "organo_codigo", "distritoJudicial": "distrito_judicial"},
+        "Documento": {"tipo": "documento_tipo"},
+        "PrisionPreventiva": {"plazoMeses": "prision_preventiva_plazo_meses",
+                              "fechaInicio": "prision_preventiva_fecha_inicio"},
+        "Pena": {"clase": "pena_clase", "anios": "pena_anios", "meses": "pena_meses",
+                 "dias": "pena_dias", "jornadas": "pena_jornadas", "fechaInicio": "pena_fecha_inicio",
+                 "fechaVencimiento": "pena_fecha_vencimiento"},
+        "Beneficio": {"clase": "beneficio_clase"},
+    }.items()
+}
+_ID, _VERSION, _DELITOS, _ID_LOTE, _FECHA_CORTE = (
+    _COL[c] for c in ("id", "version", "delitos", "id_lote", "fecha_corte"))
+_HOSTILE = (b"<!DOCTYPE", b"<!ENTITY")
+_STAGED = "_pj_batch"
+# A Resolucion's canonical content, whose sha256 is its `_record_hash`: its row as a JSON
+# array (hashed by DuckDB, vectorised: cheaper than JSON-encoding each row in Python).
+_RELATION = (f"(SELECT *, sha256(to_json([{', '.join(PJ_COLUMNS)}])) AS _record_hash "
+             f"FROM {_STAGED})")
+
+
+def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
+    """Land one batch file; any defect refuses it whole (the transaction drops what it added)."""
+    refuse_dtd(path, entry.name)
+    landed = 0
+    for batch in _batches(path, entry.name):
+        landing.con.register(_STAGED, batch)
+        try:
+            landed += landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, entry.name)
+        finally:
+            landing.con.unregister(_STAGED)
+    return FileCounts(landed, 0)
+
+
+def refuse_dtd(path: Path, name: str) -> None:
+    """Refuse a file containing `<!DOCTYPE` or `<!ENTITY` anywhere, without parsing it."""
+    keep = len(_HOSTILE[0]) - 1  # a token may straddle two chunks
+    line, tail = 1, b""
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 22), b""):
+            buf = tail + chunk
+            found = [(pos, token) for token in _HOSTILE if (pos := buf.find(token)) != -1]
+            if found:
+                pos, token = min(found)
+                line += buf.count(b"\n", 0, pos)
+                raise DeliveryRefused(f"{name} line {line}: {token.decode()} found: a batch never "
+                                      "carries a DTD or entities, the file is refused unread")
+            cut = max(0, len(buf) - keep)
+            line += buf.count(b"\n", 0, cut)
+            tail = buf[cut:]
+
+
+def _batches(path: Path, name: str) -> Iterator[pa.Table]:
+    """Arrow batches of rows (PJ_COLUMNS + _record_ordinal) as the file streams by."""
+    context = etree.iterparse(str(path), events=("end",), tag=_RESOLUCION, resolve_entities=False,
+                              no_network=True, load_dtd=False, huge_tree=False)
+    rows: list[list[str | None]] = []
+    batch_start, lote = 1, None
+    try:
+        for ordinal, (_, elem) in enumerate(context, 1):
+            if lote is None:
+                lote = _lote(elem.getroottree().getroot(), name)
+            rows.append(_row(elem, lote))
+            elem.clear(keep_tail=False)
+            parent = elem.getparent()
+            while elem.getprevious() is not None:
+                del parent[0]
+            if len(rows) == BATCH_ROWS:
+                yield _table(rows, batch_start)
+                batch_start, rows = ordinal + 1, []
+    except etree.XMLSyntaxError as e:
+        raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
+    if lote is None:  # no Resolucion at all: the document still has to be a batch
+        _lote(context.root, name)
+    if rows:
+        yield _table(rows, batch_start)
+
+
+def _lote(root: etree._Element, name: str) -> tuple[str | None, str | None]:
+    """Check the document is a LoteResoluciones without DTD; return (idLote, fechaCorte)."""
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DeliveryRefused(f"{name} line 1: document has a DOCTYPE: refused")
+    if root.tag != _ROOT:
+        raise DeliveryRefused(f"{name} line {root.sourceline}: root element is {root.tag}, "
+                              f"expected {_ROOT}")
+    return root.get("idLote"), root.get("fechaCorte")
+
+
+def _row(elem: etree._Element, lote: tuple[str | None, str | None]) -> list[str | None]:
+    """Flatten one Resolucion by _TEXTS and _ATTRIBUTES; the Delito list becomes JSON text.
+
+    The hot loop of the connector: one pass over the descendants, one `tag` read each.
+    """
+    row: list[str | None] = [None] * len(PJ_COLUMNS)
+    row[_ID], row[_VERSION] = elem.get("id"), elem.get("version")
+    row[_ID_LOTE], row[_FECHA_CORTE] = lote
+    delitos = []
+    for e in elem.iterdescendants():
+        tag = e.tag
+        col = _TEXTS.get(tag)
+        if col is not None:
+            row[col] = e.text
+        attributes = _ATTRIBUTES.get(tag)
+        if attributes is not None:
+            for attr, value in e.items():
+                col = attributes.get(attr)
+                if col is not None:
+                    row[col] = value
+        elif tag == _DELITO:
+            delitos.append(f'{{"articulo": {_json(e.get("articulo"))}, '
+                           f'"descripcion": {_json(e.get("descripcion"))}}}')
+    row[_DELITOS] = f"[{', '.join(delitos)}]"
+    return row
+
+
+def _json(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _table(rows: list[list[str | None]], first_ordinal: int) -> pa.Table:
+    columns = {c: pa.array(values, pa.string()) for c, values in zip(PJ_COLUMNS, zip(*rows))}
+    columns["_record_ordinal"] = pa.array(range(first_ordinal, first_ordinal + len(rows)), pa.int64())
+    return pa.table(columns)

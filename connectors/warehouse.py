@@ -1,0 +1,99 @@
+"""The `raw` schema of the DuckDB warehouse: what the connectors land, as sent.
+
+Every source column is VARCHAR: the raw layer keeps the senders' text (a DNI that
+lost its leading zeros stays `"1234567"`), and typing is the staging layer's job.
+Every landed row carries the same lineage columns, so any value in the hub can be
+traced back to a delivery, a file and a line (or XML element).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from contracts import feeds
+
+SCHEMA = "raw"
+
+PJ_COLUMNS: tuple[str, ...] = (
+    "id",
+    "version",
+    "expediente",
+    "organo_codigo",
+    "distrito_judicial",
+    "organo",
+    "fecha_emision",
+    "tipo",
+    "documento_tipo",
+    "documento_numero",
+    "apellido_paterno",
+    "apellido_materno",
+    "nombres",
+    "fecha_nacimiento",
+    "sexo",
+    "delitos",  # JSON text: [{"articulo": ..., "descripcion": ...}, ...]
+    "prision_preventiva_plazo_meses",
+    "prision_preventiva_fecha_inicio",
+    "pena_clase",
+    "pena_anios",
+    "pena_meses",
+    "pena_dias",
+    "pena_jornadas",
+    "pena_fecha_inicio",
+    "pena_fecha_vencimiento",
+    "beneficio_clase",
+    "id_lote",  # of the LoteResoluciones (batch) the element came in
+    "fecha_corte",  # the batch's own fechaCorte, which a re-sent batch keeps
+)
+MEDIO_LIBRE_COLUMNS: tuple[str, ...] = ("id_caso", "version", "fecha_actualizacion", "record")
+
+# Registry file name -> raw table; columns are the spec's header, lower-cased.
+REGISTRY_TABLES: dict[str, str] = {name: f"inpe_{Path(name).stem}" for name in feeds.REGISTRY_FILES}
+REGISTRY_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c.lower() for c in header) for name, header in feeds.REGISTRY_FILES.items()
+}
+
+# Raw tables per source: what a superseding re-delivery clears.
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "pj_resoluciones": ("pj_resoluciones",),
+    "inpe_registro": tuple(REGISTRY_TABLES.values()),
+    "inpe_medio_libre": ("inpe_medio_libre",),
+}
+
+LINEAGE_DDL = (
+    "_delivery_id VARCHAR NOT NULL, _file VARCHAR NOT NULL, _record_ordinal BIGINT NOT NULL, "
+    "_loaded_at TIMESTAMPTZ NOT NULL, _record_hash VARCHAR NOT NULL"
+)
+
+DELIVERY_STATUSES = ("landed", "refused", "superseded", "incomplete")
+
+
+def _record_table(table: str, columns: tuple[str, ...]) -> str:
+    cols = ", ".join(f"{c} VARCHAR" for c in columns)
+    return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({cols}, {LINEAGE_DDL})"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and its tables if missing (idempotent, never alters data)."""
+    statements = [
+        f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
+        _record_table("pj_resoluciones", PJ_COLUMNS),
+        _record_table("inpe_medio_libre", MEDIO_LIBRE_COLUMNS),
+        *(_record_table(REGISTRY_TABLES[n], REGISTRY_COLUMNS[n]) for n in feeds.REGISTRY_FILES),
+        # Append-only: a record once quarantined stays visible, even if its delivery is
+        # later superseded (the delivery's status says so).
+        f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.quarantine (
+            delivery_id VARCHAR NOT NULL, source VARCHAR NOT NULL, fecha_corte VARCHAR NOT NULL,
+            file VARCHAR NOT NULL, record_ordinal BIGINT NOT NULL, raw_text VARCHAR,
+            reason VARCHAR NOT NULL, quarantined_at TIMESTAMPTZ NOT NULL)""",
+        # One row per delivery (content) seen: its current status.
+        f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.deliveries (
+            delivery_id VARCHAR NOT NULL, source VARCHAR NOT NULL, fecha_corte VARCHAR NOT NULL,
+            path VARCHAR NOT NULL, fingerprint VARCHAR,
+            status VARCHAR NOT NULL CHECK (status IN {DELIVERY_STATUSES}),
+            reason VARCHAR, manifest_records BIGINT, landed_records BIGINT,
+            quarantined_records BIGINT, seen_at TIMESTAMPTZ NOT NULL)""",
+    ]
+    for statement in statements:
+        con.execute(statement)

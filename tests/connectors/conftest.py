@@ -1,0 +1,90 @@
+"""Fixtures for the connector tests: a landing root, a delivery builder and a DuckDB file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors import Delivery
+from contracts import feeds
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(tmp_path / "hub.duckdb"))
+    yield connection
+    connection.close()
+
+
+def count_records(name: str, data: bytes) -> int:
+    """The manifest count a correct sender writes, for simple files (no quirks)."""
+    if name.endswith(".xml"):
+        return data.count(b"<Resolucion ")
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return len(lines) - 1 if name.endswith(".csv") else len(lines)
+
+
+MakeDelivery = Callable[..., Delivery]
+
+
+@pytest.fixture
+def make_delivery(landing: Path) -> MakeDelivery:
+    """Write a delivery folder and (unless `manifest=False`) its correct manifest.
+
+    `files` maps names to contents (str is encoded with `encoding`); `records` overrides
+    counts per file; `archivos` patches the manifest's entries per file; `manifest`
+    replaces or patches the manifest (dict: keys override; bytes: written as is).
+    """
+
+    def make(source: str, files: dict[str, str | bytes], fecha: str = "2024-12-31", *,
+             encoding: str = "UTF-8", records: dict[str, int] | None = None,
+             archivos: dict[str, dict] | None = None,
+             manifest: dict | bytes | bool = True) -> Delivery:
+        folder, fuente = feeds.SOURCES[source]
+        path = landing / folder / fecha
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.iterdir():  # a re-delivery replaces the folder's content
+            old.unlink()
+        entries = []
+        for name, content in files.items():
+            data = content.encode(encoding) if isinstance(content, str) else content
+            (path / name).write_bytes(data)
+            entries.append({"nombre": name, "sha256": hashlib.sha256(data).hexdigest(),
+                            "registros": (records or {}).get(name, count_records(name, data)),
+                            "codificacion": encoding, **(archivos or {}).get(name, {})})
+        if manifest is not False:
+            doc = {"fuente": fuente, "fecha_corte": fecha, "generado_en": f"{fecha}T23:00:00-05:00",
+                   "archivos": entries}
+            if isinstance(manifest, dict):
+                doc.update(manifest)
+            data = manifest if isinstance(manifest, bytes) else json.dumps(doc).encode()
+            (path / feeds.MANIFEST_NAME).write_bytes(data)
+        return Delivery(source, fecha, path, landing)
+
+    return make
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def rows(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[dict]]:
+    """Query the warehouse as a list of dicts."""
+    return lambda sql: table_rows(con, sql)

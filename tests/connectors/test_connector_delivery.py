@@ -1,0 +1,195 @@
+"""Delivery-level rules shared by every source: manifest, files, transactions, re-deliveries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from feedfiles import case, lote, registry, resolucion
+
+from connectors import DeliveryRefused, land_all, land_delivery
+from connectors.warehouse import SOURCE_TABLES, ensure_schema
+
+JSONL = {"casos-0001.jsonl": case() + "\n" + case("ML-2024-0000002") + "\n"}
+
+
+def landed_rows(con) -> int:
+    ensure_schema(con)
+    tables = {t for ts in SOURCE_TABLES.values() for t in ts}
+    return sum(con.execute(f"SELECT count(*) FROM raw.{t}").fetchall()[0][0] for t in tables)
+
+
+def assert_refused(con, delivery, match: str) -> str:
+    """Land, expect a refusal whose reason matches, and check only the log row remains."""
+    with pytest.raises(DeliveryRefused, match=match) as raised:
+        land_delivery(con, delivery)
+    reason = str(raised.value)
+    assert raised.value.result.status == "refused" and raised.value.result.reason == reason
+    assert landed_rows(con) == 0
+    assert con.execute("SELECT count(*) FROM raw.quarantine").fetchall()[0][0] == 0
+    assert con.execute("SELECT status, reason FROM raw.deliveries").fetchall() == [("refused", reason)]
+    return reason
+
+
+def test_a_good_delivery_lands_with_lineage(con, make_delivery, rows):
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    result = land_delivery(con, delivery)
+    assert (result.status, result.landed, result.quarantined, result.manifest_records) == (
+        "landed", 2, 0, 2)
+    landed = rows("SELECT * FROM raw.inpe_medio_libre ORDER BY _record_ordinal")
+    assert [r["_record_ordinal"] for r in landed] == [1, 2]
+    assert {(r["_delivery_id"], r["_file"]) for r in landed} == {(result.delivery_id, "casos-0001.jsonl")}
+    assert all(r["_loaded_at"] is not None and len(r["_record_hash"]) == 64 for r in landed)
+    [log] = rows("SELECT * FROM raw.deliveries")
+    assert (log["status"], log["path"], log["fingerprint"][:16]) == (
+        "landed", str(delivery.path), result.delivery_id[-16:])
+    assert (log["manifest_records"], log["landed_records"], log["quarantined_records"]) == (2, 2, 0)
+
+
+def test_folder_without_manifest_is_logged_incomplete_and_never_read(con, landing, make_delivery,
+                                                                        rows):
+    make_delivery("pj_resoluciones", {"lote-0001.xml": "<LoteResoluciones"}, manifest=False)
+    results = land_all(con, landing)
+    assert [(r.status, r.fecha_corte) for r in results] == [("incomplete", "2024-12-31")]
+    land_all(con, landing)  # seen again: still one row
+    assert [r["status"] for r in rows("SELECT status FROM raw.deliveries")] == ["incomplete"]
+    assert landed_rows(con) == 0
+
+
+def test_an_incomplete_folder_lands_once_its_manifest_arrives(con, landing, make_delivery, rows):
+    make_delivery("inpe_medio_libre", JSONL, manifest=False)
+    land_all(con, landing)
+    make_delivery("inpe_medio_libre", JSONL)
+    assert [r.status for r in land_all(con, landing)] == ["landed"]
+    assert [r["status"] for r in rows("SELECT status FROM raw.deliveries")] == ["landed"]
+
+
+def test_sha256_mismatch_refuses_the_whole_delivery(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", {**JSONL, "casos-0002.jsonl": case("ML-3") + "\n"},
+                             archivos={"casos-0002.jsonl": {"sha256": "0" * 64}})
+    reason = assert_refused(con, delivery, "casos-0002.jsonl: sha256 mismatch")
+    assert "0" * 64 in reason  # what was expected, and what was found
+    assert "casos-0001.jsonl" not in reason
+
+
+def test_record_count_mismatch_refuses_the_whole_delivery(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", JSONL, records={"casos-0001.jsonl": 3})
+    assert_refused(con, delivery, r"casos-0001.jsonl: record count mismatch: manifest says 3, "
+                                  r"file has 2 \(2 landed \+ 0 quarantined\)")
+
+
+def test_a_listed_file_that_is_missing_refuses(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    (delivery.path / "casos-0001.jsonl").unlink()
+    assert_refused(con, delivery, "casos-0001.jsonl: listed in manifest.json but not found")
+
+
+@pytest.mark.parametrize("name", ["../casos.jsonl", "/etc/passwd", "sub/casos.jsonl",
+                                  "sub\\casos.jsonl", ".."])
+def test_a_file_name_that_leaves_the_folder_refuses(con, make_delivery, name):
+    delivery = make_delivery("inpe_medio_libre", JSONL,
+                             archivos={"casos-0001.jsonl": {"nombre": name}})
+    assert_refused(con, delivery, "is not a plain file name inside the folder")
+
+
+def test_a_symlink_pointing_outside_the_landing_root_refuses(con, tmp_path, make_delivery):
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(JSONL["casos-0001.jsonl"])
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    (delivery.path / "casos-0001.jsonl").unlink()
+    (delivery.path / "casos-0001.jsonl").symlink_to(outside)
+    assert_refused(con, delivery, "casos-0001.jsonl: resolves to .*outside.jsonl, outside the "
+                                  "landing root")
+
+
+def test_manifest_that_is_not_json_refuses(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", JSONL, manifest=b'{"fuente": "INPE-MEDIO-LIBRE",')
+    assert_refused(con, delivery, r"manifest.json: not valid JSON \(")
+
+
+@pytest.mark.parametrize("patch, match", [
+    ({"archivos": None}, "archivos must be a non-empty list"),
+    ({"fuente": "PJ-RESOLUCIONES"}, "fuente is 'PJ-RESOLUCIONES', expected 'INPE-MEDIO-LIBRE'"),
+    ({"fecha_corte": "2024-12-30"}, "fecha_corte is '2024-12-30', expected '2024-12-31'"),
+])
+def test_manifest_with_wrong_fields_refuses(con, make_delivery, patch, match):
+    delivery = make_delivery("inpe_medio_libre", JSONL, manifest=patch)
+    assert_refused(con, delivery, match)
+
+
+def test_manifest_missing_fields_refuses(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    manifest = delivery.path / "manifest.json"
+    doc = json.loads(manifest.read_text())
+    del doc["generado_en"], doc["fecha_corte"]
+    manifest.write_text(json.dumps(doc))
+    assert_refused(con, delivery, "missing required field.* fecha_corte, generado_en")
+
+
+@pytest.mark.parametrize("entry, match", [
+    ({"codificacion": "UTF-16"}, "codificacion 'UTF-16', expected one of UTF-8, ISO-8859-1"),
+    ({"registros": "2"}, "registros '2' is not a count"),
+    ({"sha256": "abc"}, "sha256 'abc' is not 64 hex digits"),
+])
+def test_manifest_file_entry_with_bad_values_refuses(con, make_delivery, entry, match):
+    delivery = make_delivery("inpe_medio_libre", JSONL, archivos={"casos-0001.jsonl": entry})
+    assert_refused(con, delivery, match)
+
+
+def test_registry_delivery_must_list_all_four_files(con, make_delivery):
+    files = registry()
+    del files["movimientos.csv"]
+    assert_refused(con, make_delivery("inpe_registro", files), "lists exactly")
+
+
+def test_a_refusal_midway_rolls_back_the_files_already_landed(con, make_delivery):
+    # lote-0001 is fine and lands first; lote-0002 is truncated: nothing of either remains.
+    files = {"lote-0001.xml": lote(resolucion()), "lote-0002.xml": lote(resolucion())[:-40]}
+    delivery = make_delivery("pj_resoluciones", files, records={"lote-0002.xml": 1})
+    assert_refused(con, delivery, "lote-0002.xml line")
+
+
+def test_land_all_logs_a_refusal_and_goes_on(con, landing, make_delivery):
+    make_delivery("inpe_medio_libre", JSONL, "2024-12-30", records={"casos-0001.jsonl": 9})
+    make_delivery("inpe_medio_libre", JSONL, "2024-12-31")
+    results = land_all(con, landing)
+    assert [(r.fecha_corte, r.status) for r in results] == [("2024-12-30", "refused"),
+                                                            ("2024-12-31", "landed")]
+    assert "manifest says 9" in results[0].reason
+
+
+def test_landing_the_same_delivery_twice_keeps_one_copy(con, make_delivery, rows):
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    first = land_delivery(con, delivery)
+    loaded_at = rows("SELECT DISTINCT _loaded_at FROM raw.inpe_medio_libre")
+    second = land_delivery(con, delivery)
+    assert second.delivery_id == first.delivery_id and second.reason == "already landed: nothing done"
+    assert landed_rows(con) == 2
+    assert rows("SELECT DISTINCT _loaded_at FROM raw.inpe_medio_libre") == loaded_at
+    assert len(rows("SELECT * FROM raw.deliveries")) == 1
+
+
+def test_a_corrected_redelivery_supersedes_the_earlier_one(con, landing, make_delivery, rows):
+    make_delivery("inpe_medio_libre", JSONL)
+    [first] = land_all(con, landing)
+    corrected = {"casos-0001.jsonl": case("ML-2024-0000009", version=2) + "\n"}
+    make_delivery("inpe_medio_libre", corrected)  # same folder, new content
+    [second] = land_all(con, landing)
+    assert second.status == "landed" and second.delivery_id != first.delivery_id
+    assert rows("SELECT id_caso, version, _delivery_id FROM raw.inpe_medio_libre") == [
+        {"id_caso": "ML-2024-0000009", "version": "2", "_delivery_id": second.delivery_id}]
+    log = {r["delivery_id"]: r for r in rows("SELECT * FROM raw.deliveries")}
+    assert log[first.delivery_id]["status"] == "superseded"
+    assert second.delivery_id in log[first.delivery_id]["reason"]
+    assert log[second.delivery_id]["status"] == "landed"
+
+
+def test_a_refused_redelivery_leaves_the_earlier_one_published(con, landing, make_delivery, rows):
+    make_delivery("inpe_medio_libre", JSONL)
+    [first] = land_all(con, landing)
+    make_delivery("inpe_medio_libre", JSONL, records={"casos-0001.jsonl": 5})
+    [second] = land_all(con, landing)
+    assert second.status == "refused"
+    assert landed_rows(con) == 2
+    statuses = {r["delivery_id"]: r["status"] for r in rows("SELECT * FROM raw.deliveries")}
+    assert statuses == {first.delivery_id: "landed", second.delivery_id: "refused"}

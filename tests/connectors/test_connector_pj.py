@@ -1,0 +1,138 @@
+"""Poder Judicial resolution feed (XML): one row per Resolucion; hostile or broken files refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from feedfiles import lote, resolucion
+
+from connectors import DeliveryRefused, land_delivery
+from connectors.warehouse import ensure_schema
+
+SECRET = "TOP-SECRET-4f9c2e"
+
+
+def land_lote(con, make_delivery, document: str | bytes, encoding: str = "UTF-8", **kwargs):
+    return land_delivery(con, make_delivery("pj_resoluciones", {"lote-0001.xml": document},
+                                            encoding=encoding, **kwargs))
+
+
+def test_every_field_lands_as_text(con, make_delivery, rows):
+    pena = ('<Pena clase="PRIVATIVA_EFECTIVA" anios="5" meses="6" dias="0" '
+            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/><Beneficio clase="SEMILIBERTAD"/>')
+    second = resolucion("RES-2", "2", documento='<Documento tipo="NO_IDENTIFICADO"/>', extra=pena)
+    result = land_lote(con, make_delivery, lote(resolucion(), second))
+    assert (result.landed, result.quarantined, result.manifest_records) == (2, 0, 2)
+    first, other = rows("SELECT * FROM raw.pj_resoluciones ORDER BY _record_ordinal")
+    assert {k: v for k, v in first.items() if not k.startswith("_")} == {
+        "id": "RES-1801-2024-0000001", "version": "1", "expediente": "00123-2023-0-1801-JR-PE-01",
+        "organo_codigo": "1801-JR-PE-01", "distrito_judicial": "LIMA",
+        "organo": "1° JUZGADO DE INVESTIGACION PREPARATORIA DE LIMA", "fecha_emision": "2024-12-03",
+        "tipo": "PRISION_PREVENTIVA", "documento_tipo": "DNI", "documento_numero": "40123456",
+        "apellido_paterno": "QUISPE", "apellido_materno": "MAMANI", "nombres": "JUAN CARLOS",
+        "fecha_nacimiento": "1990-05-17", "sexo": "M",
+        "delitos": '[{"articulo": "189", "descripcion": "ROBO AGRAVADO"}]',
+        "prision_preventiva_plazo_meses": "9", "prision_preventiva_fecha_inicio": "2024-12-03",
+        "pena_clase": None, "pena_anios": None, "pena_meses": None, "pena_dias": None,
+        "pena_jornadas": None, "pena_fecha_inicio": None, "pena_fecha_vencimiento": None,
+        "beneficio_clase": None, "id_lote": "PJ-20241231-0001", "fecha_corte": "2024-12-31"}
+    assert (first["_file"], first["_record_ordinal"], other["_record_ordinal"]) == (
+        "lote-0001.xml", 1, 2)
+    assert json.loads(first["delitos"]) == [{"articulo": "189", "descripcion": "ROBO AGRAVADO"}]
+    assert (other["documento_tipo"], other["documento_numero"]) == ("NO_IDENTIFICADO", None)
+    assert (other["pena_clase"], other["pena_anios"], other["pena_meses"], other["pena_dias"],
+            other["pena_fecha_vencimiento"], other["beneficio_clase"]) == (
+        "PRIVATIVA_EFECTIVA", "5", "6", "0", "2030-06-02", "SEMILIBERTAD")
+    assert first["_record_hash"] != other["_record_hash"]
+
+
+def test_dni_without_leading_zeros_lands_as_text(con, make_delivery, rows):
+    land_lote(con, make_delivery, lote(resolucion(documento='<Documento tipo="DNI">0412345</Documento>')))
+    assert rows("SELECT documento_numero FROM raw.pj_resoluciones") == [{"documento_numero": "0412345"}]
+
+
+def test_iso_8859_1_prolog_is_decoded(con, make_delivery, rows):
+    document = lote(resolucion(paterno="NUÑEZ"), encoding="ISO-8859-1").encode("iso-8859-1")
+    assert "Ñ".encode("latin-1") in document
+    land_lote(con, make_delivery, document, encoding="ISO-8859-1")
+    assert rows("SELECT apellido_paterno, organo FROM raw.pj_resoluciones") == [
+        {"apellido_paterno": "NUÑEZ", "organo": "1° JUZGADO DE INVESTIGACION PREPARATORIA DE LIMA"}]
+
+
+def test_a_batch_without_resolutions_lands_nothing(con, make_delivery):
+    assert land_lote(con, make_delivery, lote()).landed == 0
+
+
+def assert_refused(con, make_delivery, document: str | bytes, match: str, **kwargs) -> None:
+    with pytest.raises(DeliveryRefused, match=match):
+        land_lote(con, make_delivery, document, **kwargs)
+    assert con.execute("SELECT count(*) FROM raw.pj_resoluciones").fetchall() == [(0,)]
+
+
+def assert_nowhere_in_warehouse(con, tmp_path, text: str) -> None:
+    """Neither any table nor the database file holds `text`."""
+    ensure_schema(con)
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+    for schema, table in tables:
+        hits = con.execute(f"SELECT count(*) FROM {schema}.{table} AS t "
+                           f"WHERE contains(CAST(t AS VARCHAR), ?)", [text]).fetchall()
+        assert hits == [(0,)], f"{text!r} found in {schema}.{table}"
+    con.execute("CHECKPOINT")
+    for path in tmp_path.glob("hub.duckdb*"):
+        assert text.encode() not in path.read_bytes()
+
+
+def test_doctype_is_refused(con, make_delivery):
+    document = lote(resolucion(), before_root="<!DOCTYPE LoteResoluciones>\n")
+    assert_refused(con, make_delivery, document, "lote-0001.xml line 2: <!DOCTYPE found")
+
+
+def test_billion_laughs_is_refused_unexpanded(con, make_delivery, tmp_path):
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    dtd = f'<!DOCTYPE LoteResoluciones [<!ENTITY lol0 "lol">{entities}]>\n'
+    document = lote(resolucion(paterno="&lol9;"), before_root=dtd)
+    assert_refused(con, make_delivery, document, "lote-0001.xml line 2: <!DOCTYPE found")
+    assert_nowhere_in_warehouse(con, tmp_path, "lollollol")
+
+
+def test_external_entity_to_a_local_file_is_never_read(con, make_delivery, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    dtd = f'<!DOCTYPE LoteResoluciones [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+    document = lote(resolucion(paterno="&xxe;"), before_root=dtd)
+    assert_refused(con, make_delivery, document, "<!DOCTYPE found")
+    assert_nowhere_in_warehouse(con, tmp_path, SECRET)
+
+
+def test_external_entity_hidden_from_the_byte_scan_is_refused_by_the_parser(con, make_delivery,
+                                                                           tmp_path):
+    # UTF-16 hides "<!DOCTYPE" from a byte scan; the parser neither loads nor expands the
+    # entity, and the document's DOCTYPE refuses it.
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    dtd = f'<!DOCTYPE LoteResoluciones [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+    document = lote(resolucion(paterno="&xxe;"), encoding="UTF-16", before_root=dtd)
+    assert_refused(con, make_delivery, document.encode("utf-16"), "lote-0001.xml line 1: document "
+                   "has a DOCTYPE", records={"lote-0001.xml": 1})
+    assert_nowhere_in_warehouse(con, tmp_path, SECRET)
+
+
+def test_wrong_namespace_is_refused(con, make_delivery):
+    document = lote(resolucion(), namespace="urn:pe:gob:pj:interop:resoluciones:2")
+    assert_refused(con, make_delivery, document, r"lote-0001.xml line 2: root element is "
+                   r"\{urn:pe:gob:pj:interop:resoluciones:2\}LoteResoluciones, expected "
+                   r"\{urn:pe:gob:pj:interop:resoluciones:1\}LoteResoluciones",
+                   records={"lote-0001.xml": 0})
+
+
+def test_truncated_xml_is_refused_naming_the_line(con, make_delivery):
+    document = lote(resolucion("RES-1"), resolucion("RES-2"), resolucion("RES-3"))
+    truncated = document[:document.index('<Resolucion id="RES-3"') + 60]
+    assert_refused(con, make_delivery, truncated, r"lote-0001.xml line 5: malformed XML \(",
+                   records={"lote-0001.xml": 3})
+
+
+def test_malformed_xml_is_refused(con, make_delivery):
+    document = lote(resolucion(), resolucion(paterno="QUISPE & HIJOS"))
+    assert_refused(con, make_delivery, document, r"lote-0001.xml line 4: malformed XML \(")

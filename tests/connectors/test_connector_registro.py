@@ -1,0 +1,123 @@
+"""INPE registry extract (pipe-delimited CSV): quirks land, broken rows are quarantined."""
+
+from __future__ import annotations
+
+import pytest
+from feedfiles import INTERNO, csv_file, registry
+
+from connectors import DeliveryRefused, land_delivery
+from contracts.feeds import REGISTRY_FILES
+
+
+def interno(id_interno: str, numero: str = "40123456", paterno: str = "QUISPE") -> str:
+    fields = INTERNO.split("|")
+    fields[0], fields[2], fields[3] = id_interno, numero, paterno
+    return "|".join(fields)
+
+
+def test_registry_lands_every_file_as_text(con, make_delivery, rows):
+    result = land_delivery(con, make_delivery("inpe_registro", registry()))
+    assert (result.landed, result.quarantined) == (4, 0)
+    [row] = rows("SELECT * FROM raw.inpe_internos")
+    assert (row["id_interno"], row["numero_documento"], row["_record_ordinal"]) == (
+        "INT0000001", "40123456", 2)
+    assert row["pena_anios"] is None  # empty for a PROCESADO
+    assert rows("SELECT cod_ep, capacidad_albergue FROM raw.inpe_establecimientos") == [
+        {"cod_ep": "EP0101", "capacidad_albergue": "1200"}]
+    assert len(rows("SELECT * FROM raw.inpe_movimientos")) == 1
+    assert len(rows("SELECT * FROM raw.inpe_actividades")) == 1
+
+
+def test_dni_without_leading_zeros_lands_as_sent(con, make_delivery, rows):
+    files = registry(internos=csv_file("internos.csv", interno("INT1", "0412345"),
+                                       interno("INT2", "412345"), interno("INT3", "")))
+    land_delivery(con, make_delivery("inpe_registro", files))
+    assert [r["numero_documento"] for r in rows(
+        "SELECT numero_documento FROM raw.inpe_internos ORDER BY id_interno")] == [
+        "0412345", "412345", None]
+
+
+def test_iso_8859_1_extract_is_decoded(con, make_delivery, rows):
+    files = registry(internos=csv_file("internos.csv", interno("INT1", paterno="PEÑA ÑAUPARI")))
+    delivery = make_delivery("inpe_registro", files, encoding="ISO-8859-1")
+    assert "PEÑA".encode("latin-1") in (delivery.path / "internos.csv").read_bytes()
+    land_delivery(con, delivery)
+    assert rows("SELECT apellido_paterno FROM raw.inpe_internos") == [
+        {"apellido_paterno": "PEÑA ÑAUPARI"}]
+
+
+def test_utf8_bom_is_tolerated(con, make_delivery, rows):
+    files = registry(internos="\ufeff" + csv_file("internos.csv", interno("INT1")))
+    land_delivery(con, make_delivery("inpe_registro", files))
+    assert rows("SELECT id_interno, _record_ordinal FROM raw.inpe_internos") == [
+        {"id_interno": "INT1", "_record_ordinal": 2}]
+
+
+def test_quoted_delimiter_and_newline_stay_in_their_field(con, make_delivery, rows):
+    tricky = interno("INT2", paterno='"DE LA|CRUZ\nY ""PEREZ"""')
+    files = registry(internos=csv_file("internos.csv", interno("INT1"), tricky, interno("INT3")))
+    result = land_delivery(con, make_delivery("inpe_registro", files,
+                                              records={"internos.csv": 3}))
+    assert result.quarantined == 0
+    landed = rows("SELECT id_interno, apellido_paterno, _record_ordinal FROM raw.inpe_internos "
+                  "ORDER BY _record_ordinal")
+    assert landed == [
+        {"id_interno": "INT1", "apellido_paterno": "QUISPE", "_record_ordinal": 2},
+        {"id_interno": "INT2", "apellido_paterno": 'DE LA|CRUZ\nY "PEREZ"', "_record_ordinal": 3},
+        {"id_interno": "INT3", "apellido_paterno": "QUISPE", "_record_ordinal": 5},  # physical line
+    ]
+
+
+def test_ragged_rows_are_quarantined_with_their_line(con, make_delivery, rows):
+    short, long_ = "INT2|DNI|40123457|ROJAS", interno("INT3") + "|EXTRA"
+    body = [interno("INT1"), short, interno("INT4", paterno='"A\nB"'), long_, interno("INT5")]
+    files = registry(internos=csv_file("internos.csv", *body))
+    result = land_delivery(con, make_delivery("inpe_registro", files,
+                                              records={"internos.csv": 5}))
+    assert (result.landed, result.quarantined, result.manifest_records) == (6, 2, 8)
+    assert rows("SELECT id_interno, _record_ordinal FROM raw.inpe_internos ORDER BY 2") == [
+        {"id_interno": "INT1", "_record_ordinal": 2}, {"id_interno": "INT4", "_record_ordinal": 4},
+        {"id_interno": "INT5", "_record_ordinal": 7}]
+    assert rows("SELECT source, fecha_corte, file, record_ordinal, raw_text, reason "
+                "FROM raw.quarantine ORDER BY record_ordinal") == [
+        {"source": "inpe_registro", "fecha_corte": "2024-12-31", "file": "internos.csv",
+         "record_ordinal": 3, "raw_text": short, "reason": "missing_columns"},
+        {"source": "inpe_registro", "fecha_corte": "2024-12-31", "file": "internos.csv",
+         "record_ordinal": 6, "raw_text": long_, "reason": "too_many_columns"}]
+
+
+def test_a_row_that_is_not_utf8_is_quarantined(con, make_delivery, rows):
+    data = csv_file("internos.csv", interno("INT1"), interno("INT2", paterno="PE\udcd1A")).encode(
+        "utf-8", errors="surrogateescape")
+    result = land_delivery(con, make_delivery("inpe_registro", registry(internos=data)))
+    assert (result.landed, result.quarantined) == (4, 1)
+    [bad] = rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine")
+    assert (bad["record_ordinal"], bad["reason"]) == (3, "invalid_encoding")
+    assert "PE\\xd1A" in bad["raw_text"]  # the byte is kept, escaped
+
+
+def test_blank_lines_are_not_records(con, make_delivery, rows):
+    text = csv_file("internos.csv", interno("INT1"), "", interno("INT2"))
+    land_delivery(con, make_delivery("inpe_registro", registry(internos=text),
+                                     records={"internos.csv": 2}))
+    assert rows("SELECT id_interno, _record_ordinal FROM raw.inpe_internos ORDER BY 2") == [
+        {"id_interno": "INT1", "_record_ordinal": 2}, {"id_interno": "INT2", "_record_ordinal": 4}]
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda cols: [c for c in cols if c not in ("SEXO", "NOMBRES")], "missing NOMBRES, SEXO"),
+    (lambda cols: [*cols, "OBSERVACIONES"], "unexpected OBSERVACIONES"),
+    (lambda cols: [cols[0], cols[2], cols[1], *cols[3:]], "columns out of order"),
+])
+def test_header_drift_refuses_the_file(con, make_delivery, change, problem):
+    header = "|".join(change(list(REGISTRY_FILES["internos.csv"])))
+    files = registry(internos=csv_file("internos.csv", header=header))
+    with pytest.raises(DeliveryRefused, match=rf"internos.csv line 1: header differs from the spec "
+                                              rf"\({problem}\): expected ID_INTERNO\|.*, found "):
+        land_delivery(con, make_delivery("inpe_registro", files))
+
+
+def test_an_empty_file_refuses(con, make_delivery):
+    files = registry(establecimientos="")
+    with pytest.raises(DeliveryRefused, match="establecimientos.csv line 1: empty file"):
+        land_delivery(con, make_delivery("inpe_registro", files, records={"establecimientos.csv": 0}))
