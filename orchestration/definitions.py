@@ -4,6 +4,9 @@ import dagster as dg
 
 from hub.settings import Settings
 from orchestration.ingest.assets import raw_assets
+from orchestration.publish.extract import estado_ejecucion_extract
+from orchestration.publish.report import analyst_report
+from orchestration.quality.checks import quality_gates
 from orchestration.resources import LandingZoneResource, OutboxResource, WarehouseResource
 from orchestration.transform.assets import dbt_resource, hub_dbt_models
 
@@ -19,6 +22,7 @@ def build_resources(settings: Settings) -> dict:
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, hub_dbt_models],
+    assets=[*raw_assets, hub_dbt_models, estado_ejecucion_extract, analyst_report],
+    asset_checks=[quality_gates],
     resources=build_resources(Settings.from_env()),
 )

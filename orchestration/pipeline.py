@@ -36,7 +36,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     timings, outcomes = {}, {}
     keys = register_deliveries(instance, landing_dir)
     resources = resources or defs.resources
-    all_assets = list(defs.assets)
+    all_assets = [*defs.assets, *defs.asset_checks]
     for source, partition_keys in keys.items():
         if not partition_keys:
             say(f"{source}: no complete delivery")

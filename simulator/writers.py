@@ -203,7 +203,9 @@ def csv_bytes(header: tuple[str, ...], rows: list[list[str]], encoding: str) -> 
 
 
 def write_registry(world: World, landing: Path, rng: random.Random) -> list[dict]:
-    eps = [[e.cod_ep, e.nombre, e.oficina_regional, e.departamento, str(e.capacidad)]
+    # Capacities scale with the population, so occupancy is realistic at any scale.
+    eps = [[e.cod_ep, e.nombre, e.oficina_regional, e.departamento,
+            str(max(1, int(e.capacidad * world.scale + 0.5)))]
            for e in world.establishments]
     loose = {s.person.pid: loose_expediente(s.case.expediente, rng)
              for s in world.stays if rng.random() < 0.15}

@@ -1,0 +1,1 @@
+"""Publish: the extract for the Poder Judicial, written only when the stored verdicts pass."""

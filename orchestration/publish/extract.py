@@ -1,0 +1,324 @@
+"""The extract for the Poder Judicial (shared/specs/outputs.md, section 2): write, audit, publish.
+
+A blocking check protects only the run it is in, so this asset gates on the STORED
+verdicts: the latest verdict of every blocking check for the latest registry cut-off
+must have passed, and be newer than the newest landed delivery. Otherwise it raises
+and the outbox is not touched.
+
+The extract goes to `$HUB_OUTBOX_DIR/<fecha_corte>/`: estado_ejecucion.xml (validated
+against contracts/extract/estado_ejecucion.xsd before anything is written), the same
+rows as estado_ejecucion.parquet, and manifest.json. It is written into a temporary
+folder inside the outbox, synced, and renamed into place, so a reader sees the previous
+extract or the new one, never part of one.
+"""
+
+# No `from __future__ import annotations`: Dagster checks the type of the asset's
+# `context` annotation when the asset is defined.
+import hashlib
+import io
+import itertools
+import json
+import os
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from lxml import etree
+
+from orchestration.quality.checks import (
+    BLOCKING_CHECKS,
+    CHECKS,
+    Verdict,
+    latest_cutoff,
+    latest_verdicts,
+)
+from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
+
+NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
+XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"
+XML_FILE, PARQUET_FILE = "estado_ejecucion.xml", "estado_ejecucion.parquet"
+MANIFEST_FILE = "manifest.json"
+
+READS = [*(dg.AssetKey(["interop", model]) for model in (
+    "persona", "resolucion_judicial", "situacion_juridica_historial", "medida_medio_libre",
+    "establecimiento", "movimiento_penitenciario")),
+    dg.AssetKey(["marts", "alertas_interoperabilidad"])]
+
+# One row per (case number in the court feed, person in it): INPE's state on cut-off $cutoff.
+ROWS_SQL = """
+WITH cases AS (
+    SELECT DISTINCT expediente, persona_key FROM interop.resolucion_judicial
+    WHERE expediente IS NOT NULL AND persona_key IS NOT NULL
+),
+held AS (
+    SELECT * FROM interop.situacion_juridica_historial WHERE fecha_corte = $cutoff
+    QUALIFY row_number() OVER (PARTITION BY persona_key ORDER BY fecha_ingreso DESC, id_interno) = 1
+),
+last_release AS (
+    SELECT persona_key, fecha_movimiento, motivo FROM interop.movimiento_penitenciario
+    WHERE tipo_movimiento = 'EGRESO' AND fecha_movimiento <= $cutoff AND persona_key IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY persona_key
+                               ORDER BY fecha_movimiento DESC, movimiento_id DESC) = 1
+),
+medio_libre AS (
+    SELECT * FROM interop.medida_medio_libre
+    QUALIFY row_number() OVER (PARTITION BY persona_key, expediente
+                               ORDER BY fecha_inicio DESC NULLS LAST, id_caso DESC) = 1
+),
+alerts AS (
+    SELECT persona_key, list(struct_pack(
+               codigo := codigo_alerta, expediente := expediente, cod_ep := cod_ep,
+               fecha_referencia := fecha_referencia, dias_abierta := dias_abierta,
+               detalle := detalle) ORDER BY codigo_alerta, expediente, fecha_referencia) AS alertas
+    FROM marts.alertas_interoperabilidad WHERE fecha_corte = $cutoff
+    GROUP BY persona_key
+)
+SELECT
+    c.expediente,
+    p.persona_key AS clave_persona,
+    p.tipo_documento, p.numero_documento, p.apellido_paterno, p.apellido_materno, p.nombres,
+    h.persona_key IS NOT NULL AS recluido,
+    h.id_interno, h.cod_ep, e.nombre_ep, h.situacion_juridica, h.fecha_ingreso,
+    h.fecha_sentencia, h.fecha_vencimiento_pena, h.expediente AS expediente_inpe,
+    CASE WHEN h.persona_key IS NULL THEN r.fecha_movimiento END AS ultimo_egreso_fecha,
+    CASE WHEN h.persona_key IS NULL THEN r.motivo END AS ultimo_egreso_motivo,
+    m.id_caso AS ml_id_caso, m.tipo_medida AS ml_tipo_medida, m.estado AS ml_estado,
+    m.fecha_inicio AS ml_fecha_inicio, m.jornadas_impuestas AS ml_jornadas_impuestas,
+    m.jornadas_cumplidas AS ml_jornadas_cumplidas,
+    m.establecimiento_medio_libre AS ml_establecimiento,
+    coalesce(a.alertas, []) AS alertas
+FROM cases AS c
+INNER JOIN interop.persona AS p USING (persona_key)
+LEFT JOIN held AS h USING (persona_key)
+LEFT JOIN interop.establecimiento AS e ON e.cod_ep = h.cod_ep
+LEFT JOIN last_release AS r USING (persona_key)
+LEFT JOIN medio_libre AS m ON m.persona_key = c.persona_key AND m.expediente = c.expediente
+LEFT JOIN alerts AS a USING (persona_key)
+ORDER BY c.expediente, clave_persona
+"""
+
+
+class ExtractInvalid(Exception):
+    """The extract does not validate against its XSD; nothing was written."""
+
+
+# --- Rows and files (plain Python) -----------------------------------------------------
+
+
+def build_rows(con: duckdb.DuckDBPyConnection, cutoff: date) -> pa.Table:
+    """The extract's rows (ROWS_SQL), ordered by case number and person."""
+    return con.sql(ROWS_SQL, params={"cutoff": cutoff}).to_arrow_table()
+
+
+def to_xml(rows: pa.Table, cutoff: date) -> bytes:
+    """The XML document, validated against the XSD; raises ExtractInvalid if it does not."""
+    root = etree.Element(f"{{{NAMESPACE}}}EstadoEjecucion", nsmap={None: NAMESPACE},
+                         fechaCorte=cutoff.isoformat(), registros=str(rows.num_rows))
+    records = rows.to_pylist()
+    for expediente, subjects in itertools.groupby(records, key=lambda r: r["expediente"]):
+        case = _sub(root, "Expediente", numero=expediente)
+        for row in subjects:
+            _subject(case, row)
+    schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
+    if not schema.validate(root):
+        errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:5])
+        raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: {errors}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _sub(parent: etree._Element, tag: str, text: Any = None, **attributes: Any) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{NAMESPACE}}}{tag}",
+                               {k: _text(v) for k, v in attributes.items()})
+    if text is not None:
+        element.text = _text(text)
+    return element
+
+
+def _optional(parent: etree._Element, tag: str, value: Any) -> None:
+    if value is not None:
+        _sub(parent, tag, value)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _subject(case: etree._Element, row: dict[str, Any]) -> None:
+    subject = _sub(case, "Sujeto", clavePersona=row["clave_persona"])
+    if row["numero_documento"] is not None:
+        _sub(subject, "Documento", row["numero_documento"], tipo=row["tipo_documento"])
+    for tag, column in (("ApellidoPaterno", "apellido_paterno"),
+                        ("ApellidoMaterno", "apellido_materno"), ("Nombres", "nombres")):
+        _optional(subject, tag, row[column])
+    if row["recluido"]:
+        held = _sub(subject, "Recluido", idInterno=row["id_interno"])
+        _sub(held, "Establecimiento", row["nombre_ep"] or "", codigo=row["cod_ep"])
+        _sub(held, "SituacionJuridica", row["situacion_juridica"])
+        _sub(held, "FechaIngreso", row["fecha_ingreso"])
+        _optional(held, "FechaSentencia", row["fecha_sentencia"])
+        _optional(held, "FechaVencimientoPena", row["fecha_vencimiento_pena"])
+        _optional(held, "ExpedienteInpe", row["expediente_inpe"])
+    else:
+        free = _sub(subject, "NoRecluido")
+        if row["ultimo_egreso_fecha"] is not None:
+            _sub(free, "UltimoEgreso", fecha=row["ultimo_egreso_fecha"],
+                 motivo=row["ultimo_egreso_motivo"])
+    if row["ml_id_caso"] is not None:
+        case_ml = _sub(subject, "MedioLibre", idCaso=row["ml_id_caso"])
+        _sub(case_ml, "TipoMedida", row["ml_tipo_medida"])
+        _sub(case_ml, "Estado", row["ml_estado"])
+        for tag, column in (("FechaInicio", "ml_fecha_inicio"),
+                            ("JornadasImpuestas", "ml_jornadas_impuestas"),
+                            ("JornadasCumplidas", "ml_jornadas_cumplidas"),
+                            ("Establecimiento", "ml_establecimiento")):
+            _optional(case_ml, tag, row[column])
+    for alert in row["alertas"]:
+        element = _sub(subject, "Alerta", codigo=alert["codigo"])
+        for tag, key in (("Expediente", "expediente"), ("Establecimiento", "cod_ep"),
+                         ("FechaReferencia", "fecha_referencia"), ("DiasAbierta", "dias_abierta")):
+            _optional(element, tag, alert[key])
+        _sub(element, "Detalle", alert["detalle"])
+
+
+def to_parquet(rows: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(rows, sink)
+    return sink.getvalue()
+
+
+def manifest(files: dict[str, bytes], records: int, run_id: str, cutoff: date,
+             verdicts: dict[str, Verdict]) -> bytes:
+    """manifest.json: each file's sha256 and record count, the run, the checks that passed."""
+    return json.dumps({
+        "fecha_corte": cutoff.isoformat(),
+        "run_id": run_id,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": [{"name": name, "sha256": hashlib.sha256(content).hexdigest(),
+                   "bytes": len(content), "records": records}
+                  for name, content in files.items()],
+        "checks": [{"check_name": v.check_name, "asset": "/".join(CHECKS[v.check_name].asset),
+                    "passed": v.passed, "run_id": v.run_id,
+                    "checked_at": v.checked_at.isoformat()}
+                   for v in sorted(verdicts.values(), key=lambda v: v.check_name)],
+    }, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+# --- The gate -------------------------------------------------------------------------------
+
+
+def newest_landing(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the newest landed delivery arrived: a verdict older than that did not see it."""
+    return con.sql("SELECT max(seen_at) FROM raw.deliveries "
+                   "WHERE status = 'landed'").fetchall()[0][0]
+
+
+def gate(verdicts: dict[str, Verdict], cutoff: date, newest: datetime | None) -> list[str]:
+    """Why the extract must not be published (empty: publish). One line per blocking check."""
+    problems = []
+    for name in BLOCKING_CHECKS:
+        verdict = verdicts.get(name)
+        if verdict is None:
+            problems.append(f"{name}: no verdict for cut-off {cutoff}; run the quality checks")
+        elif not verdict.passed:
+            problems.append(f"{name}: failed in run {verdict.run_id} at "
+                            f"{verdict.checked_at:%Y-%m-%d %H:%M:%S}: {verdict.summary}")
+        elif newest is not None and verdict.checked_at < newest:
+            problems.append(f"{name}: its verdict ({verdict.checked_at:%Y-%m-%d %H:%M:%S}) "
+                            f"predates the delivery landed at {newest:%Y-%m-%d %H:%M:%S}; "
+                            "run the checks again")
+    return problems
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+def publish(outbox: Path, cutoff: date, files: dict[str, bytes], run_id: str) -> Path:
+    """Write `files` to `<outbox>/<cutoff>/` atomically, replacing a previous extract whole."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    final = outbox / cutoff.isoformat()
+    staging = outbox / f".tmp-{run_id}"
+    aside = outbox / f".old-{cutoff.isoformat()}-{run_id}"
+    for leftover in (staging, aside):  # left by an earlier attempt of this run
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir()
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+        _fsync_dir(staging)
+        if final.exists():
+            os.rename(final, aside)
+        try:
+            os.rename(staging, final)
+        except BaseException:
+            if aside.exists():
+                os.rename(aside, final)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_dir(outbox)
+    shutil.rmtree(aside, ignore_errors=True)
+    return final
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- Dagster ------------------------------------------------------------------------------------
+
+
+@dg.asset(
+    deps=sorted({*READS, *(dg.AssetKey(list(s.asset)) for s in CHECKS.values())},
+                key=lambda k: k.to_user_string()),
+    pool=WAREHOUSE_POOL,
+    group_name="publication",
+    kinds={"python", "xml", "parquet"},
+    owners=["team:data-engineering"],
+    description=("Extract for the Poder Judicial in $HUB_OUTBOX_DIR/<fecha_corte>/ (XML, Parquet, "
+                 "manifest), published only if every blocking check's stored verdict passed."),
+)
+def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                             outbox: OutboxResource) -> dg.MaterializeResult:
+    run_id = context.run.run_id
+    with warehouse.connect(read_only=True) as con:
+        cutoff = latest_cutoff(con)
+        if cutoff is None:
+            raise dg.Failure("interop.situacion_juridica_historial has no registry cut-off: "
+                             "nothing to publish")
+        verdicts = latest_verdicts(con, cutoff)
+        problems = gate(verdicts, cutoff, newest_landing(con))
+        if problems:
+            raise dg.Failure(
+                description=(f"Not published: {len(problems)} blocking check(s) for cut-off "
+                             f"{cutoff} did not pass; the previous extract is unchanged.\n- "
+                             + "\n- ".join(problems)),
+                metadata={"fecha_corte": cutoff.isoformat(),
+                          "failed_checks": dg.MetadataValue.md(
+                              "\n".join(f"- {p}" for p in problems)),
+                          "verdicts": "SELECT * FROM audit.check_verdicts "
+                                      "ORDER BY checked_at DESC"})
+        rows = build_rows(con, cutoff)
+    files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows)}
+    files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, cutoff, verdicts)
+    folder = publish(outbox.path, cutoff, files, run_id)
+    context.log.info(f"published {rows.num_rows} rows for cut-off {cutoff} to {folder}")
+    return dg.MaterializeResult(metadata={
+        "fecha_corte": cutoff.isoformat(),
+        "records": rows.num_rows,
+        "folder": dg.MetadataValue.path(str(folder)),
+        **{f"sha256 {name}": hashlib.sha256(content).hexdigest() for name, content in files.items()
+           if name != MANIFEST_FILE},
+    })

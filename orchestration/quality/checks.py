@@ -1,0 +1,443 @@
+"""Quality gates: the GX suites of contracts/expectations, run as Dagster asset checks.
+
+One multi-asset check runs every suite in one step: Great Expectations takes about
+10 s to import, and one step reads the warehouse once (read-only, GX's pandas data
+source: its SQL data source returns nothing on DuckDB) and writes once. Each suite is
+still its own check on its own asset; batch rules are blocking.
+
+A blocking check protects only the run it is in (shared/STACK.md), so every verdict
+is appended to `audit.check_verdicts` and publication re-reads the stored verdicts.
+Rows that fail a row rule are appended to `audit.quarantine_rows`; each run writes a
+readable report to `$HUB_DATA_DIR/reports/validation/<run_id>/index.html`.
+"""
+
+# No `from __future__ import annotations`: Dagster checks the type of the check's
+# `context` annotation when the check is defined.
+import html
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from contracts.expectations import suites
+from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
+from hub.settings import Settings
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+# Check names, one per suite.
+STAGED_PJ_RESOLUCIONES_VALID = "stg_pj__resoluciones_rows_valid"
+PERSONA_VALID = "persona_rows_valid"
+RESOLUCION_JUDICIAL_VALID = "resolucion_judicial_rows_valid"
+SITUACION_JURIDICA_VALID = "situacion_juridica_historial_rows_valid"
+MEDIDA_MEDIO_LIBRE_VALID = "medida_medio_libre_rows_valid"
+ESTABLECIMIENTO_VALID = "establecimiento_rows_valid"
+DELIVERIES_RECONCILED = "deliveries_reconciled"
+SOURCES_FRESH = "sources_fresh"
+UNMATCHED_COURT_SUBJECTS_PLAUSIBLE = "unmatched_court_subjects_plausible"
+FIGURES_PLAUSIBLE = "figures_plausible"
+ALERTS_CURRENT = "alerts_current"
+
+CHECKS: dict[str, Suite] = {
+    STAGED_PJ_RESOLUCIONES_VALID: suites.STAGED_PJ_RESOLUCIONES,
+    PERSONA_VALID: suites.PERSONA,
+    RESOLUCION_JUDICIAL_VALID: suites.RESOLUCION_JUDICIAL,
+    SITUACION_JURIDICA_VALID: suites.SITUACION_JURIDICA_HISTORIAL,
+    MEDIDA_MEDIO_LIBRE_VALID: suites.MEDIDA_MEDIO_LIBRE,
+    ESTABLECIMIENTO_VALID: suites.ESTABLECIMIENTO,
+    DELIVERIES_RECONCILED: suites.RECONCILIATION,
+    SOURCES_FRESH: suites.FRESHNESS,
+    UNMATCHED_COURT_SUBJECTS_PLAUSIBLE: suites.UNMATCHED_COURT_SUBJECTS,
+    FIGURES_PLAUSIBLE: suites.PLAUSIBLE_FIGURES,
+    ALERTS_CURRENT: suites.CURRENT_ALERTS,
+}
+BLOCKING_CHECKS = tuple(name for name, suite in CHECKS.items() if suite.blocking)
+
+EXAMPLES = 5  # failing rows shown per expectation in metadata and the report
+
+AUDIT_DDL = (
+    "CREATE SCHEMA IF NOT EXISTS audit",
+    """CREATE TABLE IF NOT EXISTS audit.check_verdicts (
+        run_id VARCHAR NOT NULL, check_name VARCHAR NOT NULL, asset VARCHAR NOT NULL,
+        fecha_corte DATE, passed BOOLEAN NOT NULL, severity VARCHAR NOT NULL, details JSON,
+        checked_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS audit.quarantine_rows (
+        run_id VARCHAR NOT NULL, check_name VARCHAR NOT NULL, asset VARCHAR NOT NULL,
+        fecha_corte DATE, reason VARCHAR NOT NULL, row_data JSON NOT NULL,
+        quarantined_at TIMESTAMPTZ NOT NULL)""",
+)
+
+
+# --- Validation (plain Python) ------------------------------------------------------
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str  # readable: type(kwargs)
+    success: bool
+    error: str | None
+    unexpected_count: int | None
+    observed: Any
+    failing_rows: list[dict[str, Any]]  # the batch's rows that fail it, as JSON objects
+
+    @property
+    def status(self) -> str:
+        return "error" if self.error else "passed" if self.success else "failed"
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    suite: Suite
+    rows_checked: int
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+    error: str | None = None  # the check itself could not run (query, GX)
+
+    @property
+    def error_message(self) -> str | None:
+        """Why the check could not run: its own error, else its expectations' errors."""
+        return self.error or "; ".join(e.error for e in self.expectations if e.error) or None
+
+    @property
+    def status(self) -> str:
+        if self.error_message:
+            return "error"
+        return "passed" if all(e.success for e in self.expectations) else "failed"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+    @property
+    def severity(self) -> dg.AssetCheckSeverity:
+        return dg.AssetCheckSeverity.ERROR if self.suite.blocking else dg.AssetCheckSeverity.WARN
+
+    @property
+    def asset(self) -> str:
+        return "/".join(self.suite.asset)
+
+    def details(self, report: Path) -> dict[str, Any]:
+        """What audit.check_verdicts keeps of the outcome."""
+        return {
+            "status": self.status,
+            "error": self.error_message,
+            "description": self.suite.description,
+            "rows_checked": self.rows_checked,
+            "report": str(report),
+            "expectations": [
+                {"expectation": e.expectation, "success": e.success, "error": e.error,
+                 "unexpected_count": e.unexpected_count, "observed": e.observed,
+                 "examples": e.failing_rows[:EXAMPLES]}
+                for e in self.expectations
+            ],
+        }
+
+
+def gx_context() -> "AbstractDataContext":
+    """An ephemeral GX context, quiet (no progress bars, no analytics)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def validate(context: "AbstractDataContext", name: str, suite: Suite,
+             batch: pd.DataFrame) -> CheckOutcome:
+    """Run one suite on its batch with GX's pandas data source."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    # Built one by one: ExpectationSuite would log and drop an invalid one.
+    expectations = [ExpectationConfiguration(**e).to_domain_obj() for e in suite.expectations]
+    data = (context.data_sources.add_pandas(name).add_dataframe_asset(name)
+            .add_batch_definition_whole_dataframe(name))
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=data, suite=gx_suite))
+    result = definition.run(batch_parameters={"dataframe": batch},
+                            result_format={"result_format": "COMPLETE"})
+    outcome = CheckOutcome(name, suite, len(batch))
+    for r in result.results:
+        found = r.result or {}
+        error = exception_message(r.exception_info)
+        index = found.get("unexpected_index_list") or []
+        outcome.expectations.append(ExpectationOutcome(
+            expectation=describe(r.expectation_config.type, r.expectation_config.kwargs),
+            success=bool(r.success) and error is None,
+            error=error,
+            unexpected_count=found.get("unexpected_count"),
+            observed=found.get("observed_value"),
+            failing_rows=rows_as_json(batch.loc[index]) if index else [],
+        ))
+    if len(outcome.expectations) != len(suite.expectations):
+        outcome.error = (f"GX returned {len(outcome.expectations)} results for "
+                         f"{len(suite.expectations)} expectations")
+    return outcome
+
+
+def exception_message(info: dict | None) -> str | None:
+    """GX's exception_info is one {raised_exception, exception_message} or a dict of them."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [e.get("exception_message") or "unknown error" for e in entries
+                if isinstance(e, dict) and e.get("raised_exception")]
+    return "; ".join(dict.fromkeys(messages)) or None
+
+
+def describe(kind: str, kwargs: dict[str, Any]) -> str:
+    """`type(kwargs) where <condition>`, as a person reads it."""
+    from great_expectations.expectations.row_conditions import deserialize_row_condition
+
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()
+                     if k not in ("batch_id", "row_condition"))
+    condition = kwargs.get("row_condition")
+    where = f" where {deserialize_row_condition(condition)!r}" if condition else ""
+    return f"{kind}({args}){where}"
+
+
+def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects (dates in ISO form, missing values as null)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso", date_unit="s"))
+
+
+def run_suites(batches: dict[str, pd.DataFrame | Exception]) -> list[CheckOutcome]:
+    """Validate each check's batch; a batch that could not be read is an errored check."""
+    context = gx_context()
+    outcomes = []
+    for name, batch in batches.items():
+        suite = CHECKS[name]
+        if isinstance(batch, Exception):
+            outcomes.append(CheckOutcome(name, suite, 0,
+                                         error=f"reading the batch failed: {batch}"))
+            continue
+        try:
+            outcomes.append(validate(context, name, suite, batch))
+        except Exception as e:  # noqa: BLE001 - recorded as the check's error, then raised
+            outcomes.append(CheckOutcome(name, suite, len(batch),
+                                         error=f"GX failed: {type(e).__name__}: {e}"))
+    return outcomes
+
+
+def read_batches(con: duckdb.DuckDBPyConnection,
+                 names: list[str]) -> dict[str, pd.DataFrame | Exception]:
+    """Each check's batch, or the database error that kept it from being read."""
+    batches: dict[str, pd.DataFrame | Exception] = {}
+    for name in names:
+        try:
+            batches[name] = con.sql(CHECKS[name].query).df()
+        except duckdb.Error as e:
+            batches[name] = e
+    return batches
+
+
+# --- Stored verdicts ------------------------------------------------------------------
+
+
+def latest_cutoff(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest registry cut-off: what the verdicts, and the extract, are for."""
+    return con.sql(LATEST_CUTOFF_SQL).fetchall()[0][0]
+
+
+def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in AUDIT_DDL:
+        con.execute(statement)
+
+
+def record(con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date | None,
+           outcomes: list[CheckOutcome], report: Path) -> int:
+    """Append the verdicts and the quarantined rows in one transaction; return rows quarantined."""
+    now = datetime.now(UTC)
+    # Only row rules quarantine: a batch rule's rows are summaries (one per delivery, per
+    # source...), kept as examples in its verdict.
+    verdicts = [(run_id, o.name, o.asset, cutoff, o.passed, o.severity.value,
+                 json.dumps(o.details(report), default=str), now) for o in outcomes]
+    quarantined = pd.DataFrame(
+        [(run_id, o.name, o.asset, cutoff, e.expectation, json.dumps(row), now)
+         for o in outcomes if not o.suite.blocking for e in o.failed for row in e.failing_rows],
+        columns=["run_id", "check_name", "asset", "fecha_corte", "reason", "row_data",
+                 "quarantined_at"])
+    ensure_audit_schema(con)
+    con.begin()
+    try:
+        con.executemany("INSERT INTO audit.check_verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        verdicts)
+        con.register("quarantined_batch", quarantined)
+        con.execute("INSERT INTO audit.quarantine_rows SELECT * FROM quarantined_batch")
+        con.unregister("quarantined_batch")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(quarantined)
+
+
+def _observed(value: Any) -> str:
+    return "" if value is None else json.dumps(value, default=str)
+
+
+def _found(unexpected: int | None, observed: Any, examples: list[dict]) -> str:
+    """What a failed expectation found: how many rows, or the value, and the first row."""
+    text = (f"{unexpected} unexpected" if unexpected is not None
+            else f"observed {_observed(observed)}")
+    return text + (f", e.g. {json.dumps(examples[0], default=str)}" if examples else "")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check_name: str
+    passed: bool
+    run_id: str
+    checked_at: datetime
+    details: dict[str, Any]
+
+    @property
+    def summary(self) -> str:
+        if self.details.get("error"):
+            return f"error: {self.details['error']}"
+        failed = [e for e in self.details.get("expectations", []) if not e["success"]]
+        return "; ".join(
+            e["error"] or f"{e['expectation']}: "
+                          f"{_found(e['unexpected_count'], e['observed'], e['examples'])}"
+            for e in failed) or self.details.get("status", "")
+
+
+def latest_verdicts(con: duckdb.DuckDBPyConnection, cutoff: date) -> dict[str, Verdict]:
+    """The current state: each check's latest stored verdict for the cut-off."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                         "'audit' AND table_name = 'check_verdicts'").fetchall()[0][0]
+    if not exists:
+        return {}
+    rows = con.execute(
+        "SELECT check_name, passed, run_id, checked_at, details FROM audit.check_verdicts "
+        "WHERE fecha_corte = ? QUALIFY row_number() OVER "
+        "(PARTITION BY check_name ORDER BY checked_at DESC) = 1", [cutoff]).fetchall()
+    return {r[0]: Verdict(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows}
+
+
+# --- Report ----------------------------------------------------------------------------
+
+
+def report_path(run_id: str) -> Path:
+    return Settings.from_env().data_dir / "reports" / "validation" / run_id / "index.html"
+
+
+def write_report(path: Path, run_id: str, cutoff: date | None,
+                 outcomes: list[CheckOutcome]) -> Path:
+    """A self-contained HTML page (no scripts, no network) with every check of the run."""
+    esc = html.escape
+    summary = "".join(
+        f"<tr><td><a href='#{esc(o.name)}'>{esc(o.name)}</a></td><td>{esc(o.asset)}</td>"
+        f"<td>{'yes' if o.suite.blocking else 'no'}</td><td class='{o.status}'>{o.status}</td>"
+        f"<td>{o.rows_checked}</td></tr>" for o in outcomes)
+    sections = "".join(_section(o) for o in outcomes)
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Validation {esc(run_id)}</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}"
+        "pre{margin:0;white-space:pre-wrap}.passed{color:#176317}.failed{color:#b00020}"
+        ".error{color:#b35c00;font-weight:bold}</style></head><body>"
+        f"<h1>Validation run {esc(run_id)}</h1><p>Latest registry cut-off: {esc(str(cutoff))}</p>"
+        "<table><tr><th>check</th><th>asset</th><th>blocking</th><th>status</th><th>rows</th></tr>"
+        f"{summary}</table>{sections}</body></html>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".html.partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _section(o: CheckOutcome) -> str:
+    esc, newline = html.escape, "\n"
+    rows = "".join(
+        f"<tr><td><pre>{esc(e.expectation)}</pre></td>"
+        f"<td class='{e.status}'>{e.status}</td>"
+        f"<td>{'' if e.unexpected_count is None else e.unexpected_count}</td>"
+        f"<td><pre>{esc(e.error or _observed(e.observed))}</pre></td>"
+        f"<td><pre>{esc(newline.join(json.dumps(r) for r in e.failing_rows[:EXAMPLES]))}</pre>"
+        "</td></tr>"
+        for e in o.expectations)
+    error = f"<p class='error'>{esc(o.error)}</p>" if o.error else ""
+    return (f"<h2 id='{esc(o.name)}'>{esc(o.name)} <span class='{o.status}'>{o.status}</span></h2>"
+            f"<p>{esc(o.suite.description)} Asset {esc(o.asset)}, {o.rows_checked} rows.</p>{error}"
+            "<table><tr><th>expectation</th><th>result</th><th>unexpected</th><th>observed</th>"
+            f"<th>failing rows (first {EXAMPLES})</th></tr>{rows}</table>")
+
+
+# --- Dagster ------------------------------------------------------------------------------
+
+
+def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
+                             description=suite.description)
+
+
+def _result(o: CheckOutcome, report: Path, run_id: str) -> dg.AssetCheckResult:
+    failures = "\n".join(
+        f"- `{e.expectation}`: {_found(e.unexpected_count, e.observed, [])}"
+        + "".join(f"\n    - `{json.dumps(r)[:300]}`" for r in e.failing_rows[:EXAMPLES])
+        for e in o.failed)
+    metadata: dict[str, Any] = {
+        "rows_checked": o.rows_checked,
+        "failed_expectations": len(o.failed),
+        "failing_rows": sum(e.unexpected_count or 0 for e in o.failed),
+        "failures": dg.MetadataValue.md(failures or "none"),
+        "report": dg.MetadataValue.url(report.as_uri()),
+    }
+    if not o.suite.blocking:
+        metadata["quarantine"] = dg.MetadataValue.md(
+            f"`SELECT * FROM audit.quarantine_rows WHERE run_id = '{run_id}' "
+            f"AND check_name = '{o.name}'`")
+    return dg.AssetCheckResult(check_name=o.name, asset_key=dg.AssetKey(list(o.suite.asset)),
+                               passed=o.passed, severity=o.severity, metadata=metadata,
+                               description=o.suite.description)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(name, suite) for name, suite in CHECKS.items()],
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+    name="quality_gates",
+    description="The GX suites of contracts/expectations; verdicts stored in audit.check_verdicts.",
+)
+def quality_gates(context: dg.AssetCheckExecutionContext,
+                  warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+    selected = {key.name for key in context.selected_asset_check_keys}
+    names = [name for name in CHECKS if name in selected]
+    run_id = context.run.run_id
+    with warehouse.connect(read_only=True) as con:
+        cutoff = latest_cutoff(con)
+        batches = read_batches(con, names)
+    outcomes = run_suites(batches)
+    report = write_report(report_path(run_id), run_id, cutoff, outcomes)
+    with warehouse.connect() as con:
+        quarantined = record(con, run_id, cutoff, outcomes, report)
+    context.log.info(f"{len(outcomes)} checks for cut-off {cutoff}: "
+                     f"{sum(o.passed for o in outcomes)} passed, {quarantined} rows quarantined; "
+                     f"report {report}")
+    for outcome in outcomes:
+        if outcome.status != "error":
+            yield _result(outcome, report, run_id)
+    errored = [o for o in outcomes if o.status == "error"]
+    if errored:
+        raise dg.Failure(
+            description="Checks that could not run (an error, not bad data): " + "; ".join(
+                f"{o.name}: {o.error_message}" for o in errored),
+            metadata={"report": dg.MetadataValue.url(report.as_uri())})

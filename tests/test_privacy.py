@@ -1,0 +1,86 @@
+"""No name and no document number in schema `marts` (shared/specs/outputs.md, section 1).
+
+Analysts see persons only as pseudonymous keys. These tests look at what the marts
+hold, whatever the models meant to hold: every column of every table and view,
+against every document number and name the hub knows (interop.persona).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Column names that announce personal data (nombre_ep would too: call it establecimiento).
+PERSONAL_COLUMN = re.compile(r"nombre|apellido|documento|dni|pasaporte", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse: Path):
+    """An in-memory session with the warehouse attached read-only (the scan needs temp tables)."""
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{built_warehouse}' as wh (read_only)")
+        yield connection
+
+
+def marts_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = 'wh' and table_schema = 'marts' "
+        "order by table_name, ordinal_position"
+    ).fetchall()
+
+
+def test_marts_are_there_to_scan(con: duckdb.DuckDBPyConnection) -> None:
+    tables = {t for t, _ in marts_columns(con)}
+    assert {
+        "indicadores_politica",
+        "alertas_interoperabilidad",
+        "poblacion_por_establecimiento",
+    } <= tables
+
+
+def test_no_column_is_named_like_a_name_or_document(con: duckdb.DuckDBPyConnection) -> None:
+    named = [f"{t}.{c}" for t, c in marts_columns(con) if PERSONAL_COLUMN.search(c)]
+    assert not named, f"columns named like personal data in marts: {named}"
+
+
+def test_no_name_or_document_number_in_any_value(con: duckdb.DuckDBPyConnection) -> None:
+    every_value = " union all ".join(
+        f"select '{t}' as tabla, '{c}' as columna, cast(\"{c}\" as varchar) as valor "
+        f'from wh.marts."{t}" where "{c}" is not null'
+        for t, c in marts_columns(con)
+    )
+    con.execute(f"create temp table marts_values as select distinct * from ({every_value})")
+    con.execute("""
+        create temp table known_names as
+        select distinct upper(strip_accents(trim(name))) as name
+        from wh.interop.persona,
+             unnest([apellido_paterno, apellido_materno, nombres]) as t(name)
+        where nullif(trim(name), '') is not null""")
+    con.execute("""
+        create temp table known_documents as
+        select distinct numero_documento as document
+        from wh.interop.persona where nullif(trim(numero_documento), '') is not null""")
+    [(names, documents)] = con.execute(
+        "select (select count(*) from known_names), (select count(*) from known_documents)"
+    ).fetchall()
+    assert names and documents, "interop.persona is empty: the scan would prove nothing"
+
+    # Report where, never what: the test output must not leak the personal data itself.
+    leaks = con.execute("""
+        select v.tabla, v.columna, 'name' as kind, count(*) as n
+        from marts_values as v
+        inner join known_names as k on upper(strip_accents(trim(v.valor))) = k.name
+        group by all
+        union all
+        select v.tabla, v.columna, 'document', count(distinct v.valor)
+        from marts_values as v
+        inner join known_documents as d on contains(v.valor, d.document)
+        -- A pseudonymous key is 64 hex digits: by chance one can hold a run of 8 digits.
+        where v.valor not in (select persona_key from wh.interop.persona)
+        group by all
+        order by 1, 2""").fetchall()
+    assert not leaks, f"personal data in marts (table, column, kind, values): {leaks}"

@@ -1,0 +1,244 @@
+"""Quality gates and the extract for the Poder Judicial, on a copy of a built warehouse.
+
+Checks and publication run through `dagster.materialize` with the real resources; the
+dbt models they read are stand-in AssetSpecs (already built in the copied warehouse).
+Set HUB_TEST_WAREHOUSE to a built DuckDB file to skip building one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from lxml import etree
+
+from orchestration.publish.extract import (
+    MANIFEST_FILE,
+    NAMESPACE,
+    PARQUET_FILE,
+    XML_FILE,
+    XSD_PATH,
+    estado_ejecucion_extract,
+    gate,
+)
+from orchestration.quality.checks import (
+    BLOCKING_CHECKS,
+    DELIVERIES_RECONCILED,
+    ESTABLECIMIENTO_VALID,
+    MEDIDA_MEDIO_LIBRE_VALID,
+    Verdict,
+    quality_gates,
+)
+from orchestration.resources import OutboxResource, WarehouseResource
+
+UPSTREAM = [dg.AssetSpec(key) for key in estado_ejecucion_extract.dependency_keys]
+
+
+@pytest.fixture
+def gate_warehouse(tmp_path, request) -> Path:
+    """A private copy of a built warehouse: HUB_TEST_WAREHOUSE if set, else `built_warehouse`."""
+    source = os.environ.get("HUB_TEST_WAREHOUSE") or request.getfixturevalue("built_warehouse")
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(source, copy)
+    return copy
+
+
+@pytest.fixture
+def resources(gate_warehouse, tmp_path, monkeypatch) -> dict:
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))  # validation reports go here
+    return {"warehouse": WarehouseResource(path=str(gate_warehouse)),
+            "outbox": OutboxResource(root=str(tmp_path / "outbox"))}
+
+
+def run_checks(resources: dict, *names: str) -> dg.ExecuteInProcessResult:
+    """Run the quality checks (all, or the named ones); a failing check does not raise."""
+    selection = (dg.AssetSelection.checks(*[k for k in quality_gates.check_keys if k.name in names])
+                 if names else dg.AssetSelection.all_asset_checks())
+    return dg.materialize([*UPSTREAM, quality_gates], resources=resources, selection=selection,
+                          raise_on_error=False)
+
+
+def run_publish(resources: dict) -> dg.ExecuteInProcessResult:
+    return dg.materialize([*UPSTREAM, estado_ejecucion_extract], resources=resources,
+                          selection=[estado_ejecucion_extract.key], raise_on_error=False)
+
+
+def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    return "\n".join(e.step_failure_data.error.message for e in result.get_step_failure_events())
+
+
+def sql(path: Path, statement: str, *params) -> list[tuple]:
+    with duckdb.connect(str(path)) as con:
+        return con.execute(statement, list(params)).fetchall()
+
+
+def outbox_hashes(outbox: Path) -> dict[str, str]:
+    """sha256 of every file under the outbox, hidden temporary folders included."""
+    return {str(p.relative_to(outbox)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(outbox.rglob("*")) if p.is_file()}
+
+
+def published(resources: dict) -> Path:
+    """Run the checks and publish; return the extract's folder."""
+    checks = run_checks(resources)
+    assert all(e.passed for e in evaluations(checks).values() if e.check_name in BLOCKING_CHECKS), \
+        {n: e.metadata.get("failures") for n, e in evaluations(checks).items() if not e.passed}
+    result = run_publish(resources)
+    assert result.success, failure_message(result)
+    return Path(result.asset_materializations_for_node(
+        estado_ejecucion_extract.op.name)[0].metadata["folder"].value)
+
+
+def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_warehouse):
+    outbox = Path(resources["outbox"].root)
+    first = published(resources)
+    first_run = json.loads((first / MANIFEST_FILE).read_text())["run_id"]
+    before = outbox_hashes(outbox)
+
+    # One more record in a manifest than the hub landed or quarantined.
+    (delivery_id,) = sql(gate_warehouse, "SELECT min(delivery_id) FROM raw.deliveries "
+                                         "WHERE status = 'landed'")[0]
+    sql(gate_warehouse, "UPDATE raw.deliveries SET manifest_records = manifest_records + 1 "
+                        "WHERE delivery_id = ?", delivery_id)
+    checks = run_checks(resources)
+    reconciled = evaluations(checks)[DELIVERIES_RECONCILED]
+    assert not reconciled.passed and reconciled.severity == dg.AssetCheckSeverity.ERROR
+    assert delivery_id in reconciled.metadata["failures"].value
+
+    # Publication alone (a later run, as the UI or automation would start it) refuses.
+    refused = run_publish(resources)
+    assert not refused.success
+    assert DELIVERIES_RECONCILED in failure_message(refused)
+    assert not refused.asset_materializations_for_node(estado_ejecucion_extract.op.name)
+    assert outbox_hashes(outbox) == before
+
+    sql(gate_warehouse, "UPDATE raw.deliveries SET manifest_records = manifest_records - 1 "
+                        "WHERE delivery_id = ?", delivery_id)
+    again = published(resources)
+    assert again == first
+    assert json.loads((again / MANIFEST_FILE).read_text())["run_id"] != first_run
+    assert sorted(p.name for p in outbox.iterdir()) == [first.name]  # no temporary folder left
+
+
+def test_the_published_extract_validates_and_its_files_agree(resources):
+    folder = published(resources)
+    xmllint = subprocess.run(["xmllint", "--noout", "--schema", str(XSD_PATH),
+                              str(folder / XML_FILE)], capture_output=True, text=True, check=False)
+    assert xmllint.returncode == 0, xmllint.stderr
+
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    subjects = etree.parse(str(folder / XML_FILE)).getroot().findall(
+        f"{{{NAMESPACE}}}Expediente/{{{NAMESPACE}}}Sujeto")
+    rows = pq.read_table(folder / PARQUET_FILE)
+    assert len(subjects) == rows.num_rows > 0
+    for entry in manifest["files"]:
+        assert entry["sha256"] == hashlib.sha256((folder / entry["name"]).read_bytes()).hexdigest()
+        assert entry["records"] == rows.num_rows
+    assert manifest["fecha_corte"] == folder.name
+    assert {c["check_name"] for c in manifest["checks"] if c["passed"]} >= set(BLOCKING_CHECKS)
+    assert rows.column("numero_documento").null_count < rows.num_rows  # it carries documents
+
+
+def test_every_delivered_record_is_canonical_or_quarantined(gate_warehouse):
+    """Per landed delivery: manifest = rows in raw + rows in raw.quarantine, and every raw
+    resolution, registry row and medio libre version reached the canonical schema."""
+    counted = sql(gate_warehouse, """
+        WITH present AS (
+            SELECT _delivery_id AS delivery_id, count(*) AS n FROM raw.pj_resoluciones GROUP BY 1
+            UNION ALL SELECT _delivery_id, count(*) FROM raw.inpe_internos GROUP BY 1
+            UNION ALL SELECT _delivery_id, count(*) FROM raw.inpe_movimientos GROUP BY 1
+            UNION ALL SELECT _delivery_id, count(*) FROM raw.inpe_actividades GROUP BY 1
+            UNION ALL SELECT _delivery_id, count(*) FROM raw.inpe_establecimientos GROUP BY 1
+            UNION ALL SELECT _delivery_id, count(*) FROM raw.inpe_medio_libre GROUP BY 1
+            UNION ALL SELECT delivery_id, count(*) FROM raw.quarantine GROUP BY 1
+        )
+        SELECT d.delivery_id, d.manifest_records, d.landed_records + d.quarantined_records,
+               coalesce(sum(p.n), 0)
+        FROM raw.deliveries AS d LEFT JOIN present AS p USING (delivery_id)
+        WHERE d.status = 'landed' GROUP BY ALL ORDER BY 1""")
+    assert counted, "no landed delivery"
+    unreconciled = [row for row in counted if not row[1] == row[2] == row[3]]
+    assert not unreconciled, \
+        f"(delivery, manifest, landed + quarantined, rows present): {unreconciled}"
+
+    not_canonical = sql(gate_warehouse, """
+        SELECT r._delivery_id, count(*) FROM raw.pj_resoluciones AS r
+        WHERE NOT EXISTS (SELECT 1 FROM interop.resolucion_judicial AS j
+                          WHERE j.resolucion_id = r.id)
+        GROUP BY 1
+        UNION ALL
+        SELECT r._delivery_id, count(*) FROM raw.inpe_internos AS r
+        JOIN raw.deliveries AS d ON d.delivery_id = r._delivery_id
+        WHERE NOT EXISTS (SELECT 1 FROM interop.situacion_juridica_historial AS h
+                          WHERE h.id_interno = r.id_interno
+                            AND h.fecha_corte = CAST(d.fecha_corte AS DATE))
+        GROUP BY 1
+        UNION ALL
+        SELECT r._delivery_id, count(*) FROM raw.inpe_medio_libre AS r
+        WHERE NOT EXISTS (SELECT 1 FROM interop.medida_medio_libre_version AS v
+                          WHERE v.id_caso = r.id_caso AND v.version = CAST(r.version AS INTEGER))
+        GROUP BY 1""")
+    assert not not_canonical, f"raw records missing from the canonical schema: {not_canonical}"
+
+
+def test_row_rule_failures_are_quarantined_and_do_not_block(resources, gate_warehouse):
+    sql(gate_warehouse, "UPDATE interop.medida_medio_libre SET jornadas_cumplidas = "
+                        "jornadas_impuestas + 5 WHERE id_caso = (SELECT min(id_caso) FROM "
+                        "interop.medida_medio_libre WHERE jornadas_impuestas IS NOT NULL)")
+    result = run_checks(resources)
+    medio_libre = evaluations(result)[MEDIDA_MEDIO_LIBRE_VALID]
+    assert not medio_libre.passed and medio_libre.severity == dg.AssetCheckSeverity.WARN
+    assert medio_libre.metadata["failing_rows"].value == 1
+    report = Path(medio_libre.metadata["report"].value.removeprefix("file://"))
+    assert MEDIDA_MEDIO_LIBRE_VALID in report.read_text()
+
+    quarantined = sql(gate_warehouse, "SELECT reason, row_data FROM audit.quarantine_rows "
+                                      "WHERE run_id = ? AND check_name = ?",
+                      result.run_id, MEDIDA_MEDIO_LIBRE_VALID)
+    assert len(quarantined) == 1
+    reason, row = quarantined[0]
+    assert "jornadas_cumplidas" in reason
+    assert json.loads(row)["jornadas_cumplidas"] == json.loads(row)["jornadas_impuestas"] + 5
+    assert run_publish(resources).success  # a warning, not a gate
+
+
+def test_a_check_that_gx_cannot_evaluate_is_an_error_not_bad_data(resources, gate_warehouse):
+    sql(gate_warehouse, "ALTER TABLE interop.establecimiento DROP COLUMN capacidad_albergue")
+    result = run_checks(resources, ESTABLECIMIENTO_VALID, DELIVERIES_RECONCILED)
+    assert not result.success
+    assert "capacidad_albergue" in failure_message(result)
+    assert ESTABLECIMIENTO_VALID not in evaluations(result)  # no pass, no "bad data"
+    assert evaluations(result)[DELIVERIES_RECONCILED].passed
+    ((passed, details),) = sql(gate_warehouse, "SELECT passed, details FROM audit.check_verdicts "
+                                               "WHERE run_id = ? AND check_name = ?",
+                               result.run_id, ESTABLECIMIENTO_VALID)
+    assert not passed and json.loads(details)["status"] == "error"
+
+
+def test_the_gate_wants_a_passing_verdict_newer_than_the_data():
+    cutoff, now = date(2024, 12, 31), datetime(2026, 1, 1, tzinfo=UTC)
+
+    def verdict(name: str, passed: bool = True, at: datetime = now) -> Verdict:
+        return Verdict(name, passed, "run-1", at, {"status": "passed" if passed else "failed"})
+
+    every = {name: verdict(name) for name in BLOCKING_CHECKS}
+    assert gate(every, cutoff, now - timedelta(hours=1)) == []
+    assert gate({}, cutoff, None) == [f"{n}: no verdict for cut-off 2024-12-31; run the quality "
+                                      "checks" for n in BLOCKING_CHECKS]
+    failed = {**every, DELIVERIES_RECONCILED: verdict(DELIVERIES_RECONCILED, passed=False)}
+    assert [p.split(":")[0] for p in gate(failed, cutoff, None)] == [DELIVERIES_RECONCILED]
+    stale = gate(every, cutoff, now + timedelta(minutes=1))
+    assert len(stale) == len(BLOCKING_CHECKS) and "run the checks again" in stale[0]

@@ -1,0 +1,96 @@
+"""The analysts' HTML report: one well-formed page, every chart drawn from data, offline."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from hub.report import nice_ceiling, pct_half_up, render_report
+
+
+@dataclass(frozen=True)
+class Report:
+    points: dict[str, int]
+    html: str
+    root: ET.Element
+
+
+@pytest.fixture(scope="module")
+def report(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    points = render_report(built_warehouse, out)
+    html = out.read_text(encoding="utf-8")
+    # Parsing as XML is the well-formedness check: every tag closed, every entity escaped.
+    return Report(points, html, ET.fromstring(html))
+
+
+def test_page_is_well_formed_html(report: Report) -> None:
+    assert report.html.startswith("<!DOCTYPE html>")
+    assert report.root.tag == "html" and report.root.get("lang") == "es"
+    assert len(report.root.findall("body")) == 1
+    ids = [e.get("id") for e in report.root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+
+
+def test_every_chart_is_drawn_from_data(report: Report) -> None:
+    sections = {s.get("data-chart"): s for s in report.root.iter("section") if s.get("data-chart")}
+    assert sections.keys() == report.points.keys()
+    for name, section in sections.items():
+        marks = [
+            e for e in section.iter() if e.tag in ("rect", "circle") and e.get("class") == "mark"
+        ]
+        assert marks, f"chart {name} drew nothing"
+        assert len(marks) == report.points[name] == int(section.get("data-points")), name
+
+
+def test_line_charts_draw_a_line_through_every_point(report: Report) -> None:
+    for name in ("poblacion", "sin_sentencia"):
+        section = next(s for s in report.root.iter("section") if s.get("data-chart") == name)
+        path = next(e for e in section.iter("path") if e.get("class") == "line")
+        assert len(re.findall(r"[ML]", path.get("d"))) == report.points[name]
+
+
+def test_page_needs_no_network(report: Report) -> None:
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}", report.html, re.IGNORECASE)
+    for tag in ("script", "link", "img", "iframe", "object"):
+        assert not list(report.root.iter(tag)), f"<{tag}> in an offline page"
+    assert "@import" not in report.html and "url(" not in report.html
+
+
+def test_indicator_table_has_the_latest_period(report: Report, built_warehouse: Path) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        [(expected,)] = con.execute(
+            "select count(*) from marts.indicadores_politica "
+            "where periodo = (select max(periodo) from marts.indicadores_politica)"
+        ).fetchall()
+    section = next(s for s in report.root.iter("section") if s.get("id") == "indicadores")
+    assert expected > 0
+    assert len(section.findall("./table/tbody/tr")) == expected
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "expected"),
+    [
+        (1, 3, Decimal("33.33")),
+        (2, 3, Decimal("66.67")),
+        (1, 8, Decimal("12.5")),
+        (1, 200, Decimal("0.5")),
+        (1, 0, None),
+    ],
+)
+def test_pct_half_up_matches_the_dbt_macro(num: int, den: int, expected: Decimal | None) -> None:
+    assert pct_half_up(num, den) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 1), (7, 10), (12, 20), (23, 25), (4973, 5000), (44.35, 50), (100, 100)],
+)
+def test_axis_ends_on_a_round_number(value: float, expected: float) -> None:
+    assert nice_ceiling(value) == expected
