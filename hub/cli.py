@@ -67,6 +67,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     cmd_run(args, settings)
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
+    import runpy
+
+    sys.argv = ["bench/pipeline.py", *args.bench_args]
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "bench" / "pipeline.py"),
+                   run_name="__main__")
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> None:
     os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
                           "-h", args.host, "-p", str(args.port)])
@@ -90,6 +98,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="benchmark the whole hub (bench/pipeline.py; --help there)",
+                       add_help=False)
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("ui", help="open the Dagster UI on the same data")
     p.add_argument("--host", default="127.0.0.1")

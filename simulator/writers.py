@@ -241,8 +241,11 @@ def write_registry(world: World, landing: Path, rng: random.Random) -> list[dict
                 movimientos.append([s.person.id_interno, "TRASLADO", ddmmyyyy(s.segments[1][1]),
                                     s.segments[0][0], s.segments[1][0], s.transfer_motive, ""])
             if s.exit and previous < s.exit <= cutoff:
+                # A death is always registered against its case file.
+                death = s.exit_motive == "FALLECIMIENTO"
                 movimientos.append([s.person.id_interno, "EGRESO", ddmmyyyy(s.exit),
-                                    s.establishment_on(s.exit), "", s.exit_motive, sustento])
+                                    s.establishment_on(s.exit), "", s.exit_motive,
+                                    s.case.expediente if death else sustento])
         movimientos.sort(key=lambda m: (m[2][6:] + m[2][3:5] + m[2][:2], m[0]))
         actividades = [
             [a.stay.person.id_interno, a.cod_ep, a.tipo, a.programa, ddmmyyyy(a.inicio),
