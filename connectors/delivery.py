@@ -11,18 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 from connectors.warehouse import SCHEMA, SOURCE_TABLES, ensure_schema
 from contracts import feeds
 
 MANIFEST_FIELDS = ("fuente", "fecha_corte", "generado_en", "archivos")
+FILE_FIELDS = ("nombre", "sha256", "registros", "codificacion")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -122,7 +125,8 @@ def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
         raise DeliveryRefused(f"{name}: missing required field(s) {', '.join(missing)}")
     folder, fuente = feeds.SOURCES[delivery.source]
     if doc["fuente"] != fuente:
-        raise DeliveryRefused(f"{name}: fuente is {doc['fuente']!r}, expected {fuente!r} in {folder}")
+        raise DeliveryRefused(f"{name}: fuente is {doc['fuente']!r}, expected {fuente!r} "
+                              f"in {folder}")
     if doc["fecha_corte"] != delivery.fecha_corte:
         raise DeliveryRefused(f"{name}: fecha_corte is {doc['fecha_corte']!r}, "
                               f"expected {delivery.fecha_corte!r} (the folder name)")
@@ -144,14 +148,15 @@ def _manifest_file(i: int, entry: object) -> ManifestFile:
     where = f"{feeds.MANIFEST_NAME}: archivos[{i}]"
     if not isinstance(entry, dict):
         raise DeliveryRefused(f"{where}: expected an object, found {entry!r}")
-    missing = [k for k in ("nombre", "sha256", "registros", "codificacion") if k not in entry]
+    missing = [k for k in FILE_FIELDS if k not in entry]
     if missing:
         raise DeliveryRefused(f"{where}: missing field(s) {', '.join(missing)}")
-    name, digest, records, encoding = (entry[k] for k in ("nombre", "sha256", "registros", "codificacion"))
+    name, digest, records, encoding = (entry[k] for k in FILE_FIELDS)
     # Files must stay inside the delivery folder: a plain name, no path of any kind.
     if (not isinstance(name, str) or not name or ".." in name or "/" in name or "\\" in name
             or "\0" in name or Path(name).is_absolute() or name == feeds.MANIFEST_NAME):
-        raise DeliveryRefused(f"{where}: nombre {name!r} is not a plain file name inside the folder")
+        raise DeliveryRefused(f"{where}: nombre {name!r} is not a plain file name inside the "
+                              "folder")
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
         raise DeliveryRefused(f"{where} ({name}): sha256 {digest!r} is not 64 hex digits")
     if not isinstance(records, int) or isinstance(records, bool) or records < 0:
@@ -173,7 +178,8 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
                                   f"{delivery.path}")
         target = path.resolve()
         if not target.is_relative_to(root):
-            raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root {root}")
+            raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root "
+                                  f"{root}")
         if not target.is_file():
             raise DeliveryRefused(f"{f.name}: expected a regular file, found {target}")
         with open(target, "rb") as stream:
@@ -185,12 +191,12 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
     return paths
 
 
-def record_hash(content: bytes) -> str:
-    """`_record_hash`: sha256 of a record's raw text, or of its canonical content (XML).
+def record_hash(raw_text: bytes) -> str:
+    """`_record_hash` of a line-based record: sha256 of its raw text in UTF-8, no line end.
 
-    Computed in Python: hashlib is several times faster than DuckDB's sha256.
+    Computed in Python: hashlib is several times faster than DuckDB's sha256 here.
     """
-    return hashlib.sha256(content).hexdigest()
+    return hashlib.sha256(raw_text).hexdigest()
 
 
 class Landing:
@@ -200,19 +206,29 @@ class Landing:
         self.con, self.delivery_id, self.delivery = con, delivery_id, delivery
 
     def insert(self, table: str, columns: Sequence[str], relation: str, file: str) -> int:
-        """Land `relation` (a SQL FROM item with `columns`, `_record_ordinal` and `_record_hash`)."""
+        """Land `relation`: a SQL FROM item with `columns`, `_record_ordinal`, `_record_hash`."""
         cols = ", ".join(columns)
         sql = (f"INSERT INTO {SCHEMA}.{table} ({cols}, _delivery_id, _file, _record_ordinal, "
-               f"_loaded_at, _record_hash) SELECT {cols}, ?, ?, _record_ordinal, current_timestamp, "
-               f"_record_hash FROM {relation}")
+               f"_loaded_at, _record_hash) SELECT {cols}, ?, ?, _record_ordinal, "
+               f"current_timestamp, _record_hash FROM {relation}")
         return self.con.execute(sql, [self.delivery_id, file]).fetchall()[0][0]
 
     def quarantine(self, file: str, relation: str) -> int:
         """Append `relation` (record_ordinal, raw_text, reason) to raw.quarantine."""
         d = self.delivery
-        sql = (f"INSERT INTO {SCHEMA}.quarantine SELECT ?, ?, ?, ?, record_ordinal, raw_text, reason, "
-               f"current_timestamp FROM {relation}")
-        return self.con.execute(sql, [self.delivery_id, d.source, d.fecha_corte, file]).fetchall()[0][0]
+        sql = (f"INSERT INTO {SCHEMA}.quarantine SELECT ?, ?, ?, ?, record_ordinal, raw_text, "
+               f"reason, current_timestamp FROM {relation}")
+        params = [self.delivery_id, d.source, d.fecha_corte, file]
+        return self.con.execute(sql, params).fetchall()[0][0]
+
+    @contextmanager
+    def staged(self, name: str, table: pa.Table) -> Iterator[None]:
+        """Expose an Arrow table to SQL as `name` for the duration of the block."""
+        self.con.register(name, table)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
 
 
 LandFile = Callable[[Landing, Path, ManifestFile], FileCounts]
@@ -246,12 +262,14 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
             raise
         return result
     except DeliveryRefused as refusal:
-        fingerprint = manifest.fingerprint if manifest else hashlib.sha256(raw).hexdigest()
-        refusal.result = LandingResult(_delivery_id(delivery, fingerprint), delivery.source,
-                                       delivery.fecha_corte, "refused", 0, 0,
-                                       manifest.records if manifest else None, str(refusal))
+        # An unreadable manifest has no fingerprint: its bytes still identify the delivery.
+        fingerprint = manifest.fingerprint if manifest else None
+        delivery_id = _delivery_id(delivery, fingerprint or hashlib.sha256(raw).hexdigest())
+        refusal.result = LandingResult(delivery_id, delivery.source, delivery.fecha_corte,
+                                       "refused", 0, 0, manifest.records if manifest else None,
+                                       str(refusal))
         con.begin()
-        _log(con, delivery, manifest.fingerprint if manifest else None, refusal.result)
+        _log(con, delivery, fingerprint, refusal.result)
         con.commit()
         raise
 
@@ -259,7 +277,8 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
 def _read_manifest(delivery: Delivery) -> bytes:
     path = (delivery.path / feeds.MANIFEST_NAME).resolve()
     if not path.is_relative_to(delivery.root.resolve()):
-        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing root")
+        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing "
+                              "root")
     try:
         return path.read_bytes()
     except OSError as e:

@@ -29,17 +29,8 @@ _BOM = b"\xef\xbb\xbf"
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one registry CSV: its rows land or are quarantined with their physical line."""
-    # Our copy of the text, in UTF-8 without BOM or CRs, serves the header check, line
-    # numbers, raw text and hashes; DuckDB parses the file itself.
-    data = path.read_bytes()
-    if entry.encoding != "UTF-8":
-        data = data.decode(entry.encoding).encode()
-    lines = data.removeprefix(_BOM).replace(b"\r\n", b"\n").split(b"\n")
-    if lines[-1] == b"":  # the final newline ends the last line, it does not start one
-        lines.pop()
-    check_header(entry.name, lines[0] if lines else b"")
-    records = split_records(lines)
-
+    records = read_records(path, entry.encoding)
+    check_header(entry.name, records[0][1] if records else b"")
     con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     con.execute(
@@ -57,30 +48,60 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                 if raw and number not in rejects]
     rows = con.execute("SELECT count(*) FROM _registry_rows").fetchall()[0][0]
     if rows != len(accepted):
-        raise DeliveryRefused(f"{entry.name}: {rows} rows parsed but {len(accepted)} records found "
-                              "in the file: cannot tell their line numbers")
-    con.register("_registry_lineage", pa.table({
-        "_record_ordinal": pa.array([line for line, _ in accepted], pa.int64()),
-        "_record_hash": pa.array([record_hash(raw) for _, raw in accepted], pa.string())}))
-    try:
+        raise DeliveryRefused(f"{entry.name}: {rows} rows parsed but {len(accepted)} records "
+                              "found in the file: cannot tell their line numbers")
+    lines, raws = zip(*accepted) if accepted else ((), ())
+    lineage = pa.table({"_record_ordinal": pa.array(lines, pa.int64()),
+                        "_record_hash": pa.array(list(map(record_hash, raws)), pa.string())})
+    with landing.staged("_registry_lineage", lineage):
         landed = landing.insert(
             REGISTRY_TABLES[entry.name], columns,
             "(SELECT * FROM _registry_rows POSITIONAL JOIN _registry_lineage)", entry.name)
-    finally:
-        con.unregister("_registry_lineage")
     quarantined = 0
     if rejects:
-        con.register("_registry_bad", pa.Table.from_pylist([
+        bad = pa.Table.from_pylist([
             {"record_ordinal": records[number - 1][0], "reason": reason,
              "raw_text": records[number - 1][1].decode(errors="backslashreplace")}
-            for number, reason in sorted(rejects.items())]))
-        try:
+            for number, reason in sorted(rejects.items())])
+        with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
-        finally:
-            con.unregister("_registry_bad")
     con.execute("DROP TABLE _registry_rows; DROP TABLE _registry_rejects; "
                 "DROP TABLE _registry_reject_scans")
     return FileCounts(landed, quarantined)
+
+
+def read_records(path: Path, encoding: str) -> list[tuple[int, bytes]]:
+    """(physical line where it starts, raw text) of each record, the header first.
+
+    Our copy of the text, in UTF-8 without BOM or CRs, serves the header check, line
+    numbers, raw text and hashes; DuckDB parses the file itself. A newline inside a
+    quoted field does not end a record; only a line holding a quote can open or close a
+    quoted field, so only those lines are scanned.
+    """
+    data = path.read_bytes()
+    if encoding != "UTF-8":
+        data = data.decode(encoding).encode()
+    lines = data.removeprefix(_BOM).replace(b"\r\n", b"\n").split(b"\n")
+    if lines[-1] == b"":  # the final newline ends the last line, it does not start one
+        lines.pop()
+    if _QUOTE not in data:
+        return list(enumerate(lines, 1))
+    records: list[tuple[int, bytes]] = []
+    open_record: list[bytes] = []  # the lines of a record still inside a quoted field
+    start = 0
+    for number, line in enumerate(lines, 1):
+        if open_record:
+            open_record.append(line)
+            if _QUOTE in line and not _quote_state(line, True):
+                records.append((start, b"\n".join(open_record)))
+                open_record = []
+        elif _QUOTE in line and _quote_state(line, False):
+            start, open_record = number, [line]
+        else:
+            records.append((number, line))
+    if open_record:  # an unterminated quote runs to the end of the file
+        records.append((start, b"\n".join(open_record)))
+    return records
 
 
 def check_header(name: str, first_line: bytes) -> None:
@@ -103,30 +124,6 @@ def check_header(name: str, first_line: bytes) -> None:
     raise DeliveryRefused(f"{name} line 1: header differs from the spec ({'; '.join(problems)}): "
                           f"expected {feeds.CSV_DELIMITER.join(expected)}, found "
                           f"{feeds.CSV_DELIMITER.join(found)}")
-
-
-def split_records(lines: list[bytes]) -> list[tuple[int, bytes]]:
-    """(physical line where it starts, raw text) of each record, the header first.
-
-    A newline inside a quoted field does not end a record. Only a line holding a quote
-    can open or close a quoted field, so only those lines are scanned.
-    """
-    records: list[tuple[int, bytes]] = []
-    open_record: list[bytes] = []  # the lines of a record still inside a quoted field
-    start = 0
-    for number, line in enumerate(lines, 1):
-        if open_record:
-            open_record.append(line)
-            if _QUOTE in line and not _quote_state(line, True):
-                records.append((start, b"\n".join(open_record)))
-                open_record = []
-        elif _QUOTE in line and _quote_state(line, False):
-            start, open_record = number, [line]
-        else:
-            records.append((number, line))
-    if open_record:  # an unterminated quote runs to the end of the file
-        records.append((start, b"\n".join(open_record)))
-    return records
 
 
 def _quote_state(line: bytes, in_quotes: bool) -> bool:

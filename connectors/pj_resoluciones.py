@@ -44,13 +44,14 @@ _TEXTS: dict[str, int] = {f"{_NS}{tag}": _COL[col] for tag, col in (
 # Elements below Resolucion whose attributes are columns: {attribute: column}.
 _ATTRIBUTES: dict[str, dict[str, int]] = {
     f"{_NS}{tag}": {attr: _COL[col] for attr, col in attrs.items()} for tag, attrs in {
-        "OrganoJurisdiccional": {"codigo": "organo_codigo", "distritoJudicial": "distrito_judicial"},
+        "OrganoJurisdiccional": {"codigo": "organo_codigo",
+                                 "distritoJudicial": "distrito_judicial"},
         "Documento": {"tipo": "documento_tipo"},
         "PrisionPreventiva": {"plazoMeses": "prision_preventiva_plazo_meses",
                               "fechaInicio": "prision_preventiva_fecha_inicio"},
         "Pena": {"clase": "pena_clase", "anios": "pena_anios", "meses": "pena_meses",
-                 "dias": "pena_dias", "jornadas": "pena_jornadas", "fechaInicio": "pena_fecha_inicio",
-                 "fechaVencimiento": "pena_fecha_vencimiento"},
+                 "dias": "pena_dias", "jornadas": "pena_jornadas",
+                 "fechaInicio": "pena_fecha_inicio", "fechaVencimiento": "pena_fecha_vencimiento"},
         "Beneficio": {"clase": "beneficio_clase"},
     }.items()
 }
@@ -69,11 +70,8 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     refuse_dtd(path, entry.name)
     landed = 0
     for batch in _batches(path, entry.name):
-        landing.con.register(_STAGED, batch)
-        try:
+        with landing.staged(_STAGED, batch):
             landed += landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, entry.name)
-        finally:
-            landing.con.unregister(_STAGED)
     return FileCounts(landed, 0)
 
 
@@ -165,5 +163,6 @@ def _json(value: str | None) -> str:
 
 def _table(rows: list[list[str | None]], first_ordinal: int) -> pa.Table:
     columns = {c: pa.array(values, pa.string()) for c, values in zip(PJ_COLUMNS, zip(*rows))}
-    columns["_record_ordinal"] = pa.array(range(first_ordinal, first_ordinal + len(rows)), pa.int64())
+    ordinals = range(first_ordinal, first_ordinal + len(rows))
+    columns["_record_ordinal"] = pa.array(ordinals, pa.int64())
     return pa.table(columns)

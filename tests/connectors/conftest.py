@@ -78,13 +78,13 @@ def make_delivery(landing: Path) -> MakeDelivery:
     return make
 
 
-def table_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 @pytest.fixture
 def rows(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[dict]]:
-    """Query the warehouse as a list of dicts."""
-    return lambda sql: table_rows(con, sql)
+    """Query the warehouse: a list of rows as dicts."""
+
+    def query(sql: str) -> list[dict]:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    return query

@@ -7,6 +7,7 @@ import json
 import pytest
 from feedfiles import case, lote, registry, resolucion
 
+import connectors
 from connectors import DeliveryRefused, land_all, land_delivery
 from connectors.warehouse import SOURCE_TABLES, ensure_schema
 
@@ -27,7 +28,8 @@ def assert_refused(con, delivery, match: str) -> str:
     assert raised.value.result.status == "refused" and raised.value.result.reason == reason
     assert landed_rows(con) == 0
     assert con.execute("SELECT count(*) FROM raw.quarantine").fetchall()[0][0] == 0
-    assert con.execute("SELECT status, reason FROM raw.deliveries").fetchall() == [("refused", reason)]
+    log = con.execute("SELECT status, reason FROM raw.deliveries").fetchall()
+    assert log == [("refused", reason)]
     return reason
 
 
@@ -38,7 +40,8 @@ def test_a_good_delivery_lands_with_lineage(con, make_delivery, rows):
         "landed", 2, 0, 2)
     landed = rows("SELECT * FROM raw.inpe_medio_libre ORDER BY _record_ordinal")
     assert [r["_record_ordinal"] for r in landed] == [1, 2]
-    assert {(r["_delivery_id"], r["_file"]) for r in landed} == {(result.delivery_id, "casos-0001.jsonl")}
+    assert {(r["_delivery_id"], r["_file"]) for r in landed} == {
+        (result.delivery_id, "casos-0001.jsonl")}
     assert all(r["_loaded_at"] is not None and len(r["_record_hash"]) == 64 for r in landed)
     [log] = rows("SELECT * FROM raw.deliveries")
     assert (log["status"], log["path"], log["fingerprint"][:16]) == (
@@ -149,6 +152,22 @@ def test_a_refusal_midway_rolls_back_the_files_already_landed(con, make_delivery
     assert_refused(con, delivery, "lote-0002.xml line")
 
 
+def test_a_crash_midway_leaves_nothing_and_is_raised(con, make_delivery, monkeypatch):
+    land_file = connectors.CONNECTORS["inpe_medio_libre"]
+
+    def crash_on_second_file(landing, path, entry):
+        if entry.name == "casos-0002.jsonl":
+            raise RuntimeError("disk full")
+        return land_file(landing, path, entry)
+
+    monkeypatch.setitem(connectors.CONNECTORS, "inpe_medio_libre", crash_on_second_file)
+    files = {**JSONL, "casos-0002.jsonl": case("ML-3") + "\n"}
+    with pytest.raises(RuntimeError, match="disk full"):
+        land_delivery(con, make_delivery("inpe_medio_libre", files))
+    assert landed_rows(con) == 0
+    assert con.execute("SELECT count(*) FROM raw.deliveries").fetchall() == [(0,)]
+
+
 def test_land_all_logs_a_refusal_and_goes_on(con, landing, make_delivery):
     make_delivery("inpe_medio_libre", JSONL, "2024-12-30", records={"casos-0001.jsonl": 9})
     make_delivery("inpe_medio_libre", JSONL, "2024-12-31")
@@ -163,7 +182,8 @@ def test_landing_the_same_delivery_twice_keeps_one_copy(con, make_delivery, rows
     first = land_delivery(con, delivery)
     loaded_at = rows("SELECT DISTINCT _loaded_at FROM raw.inpe_medio_libre")
     second = land_delivery(con, delivery)
-    assert second.delivery_id == first.delivery_id and second.reason == "already landed: nothing done"
+    assert second.delivery_id == first.delivery_id
+    assert second.reason == "already landed: nothing done"
     assert landed_rows(con) == 2
     assert rows("SELECT DISTINCT _loaded_at FROM raw.inpe_medio_libre") == loaded_at
     assert len(rows("SELECT * FROM raw.deliveries")) == 1

@@ -34,21 +34,24 @@ def test_every_complete_delivery_lands(simulated_zone, landed):
     _, truth = simulated_zone
     _, results = landed
     for source in feeds.SOURCES:
-        assert [(r.fecha_corte, r.status) for r in results if r.source == source
-                and r.status != "incomplete"] == [(d, "landed") for d in truth["deliveries"][source]]
+        complete = [r for r in results if r.source == source and r.status != "incomplete"]
+        expected = [(d, "landed") for d in truth["deliveries"][source]]
+        assert [(r.fecha_corte, r.status) for r in complete] == expected
 
 
 def test_the_incomplete_delivery_is_logged_incomplete(simulated_zone, landed):
-    _, truth = simulated_zone
+    landing, truth = simulated_zone
     con, _ = landed
     logged = con.execute("SELECT path FROM raw.deliveries WHERE status = 'incomplete'").fetchall()
-    assert [Path(p).as_posix().split("/landing/")[1] for (p,) in logged] == truth["incomplete_deliveries"]
+    relative = [Path(p).relative_to(landing).as_posix() for (p,) in logged]
+    assert relative == truth["incomplete_deliveries"]
 
 
 def test_counts_reconcile_with_manifests_and_tables(simulated_zone, landed):
     _, truth = simulated_zone
     con, results = landed
-    assert all(r.landed + r.quarantined == r.manifest_records for r in results if r.status == "landed")
+    landed_results = [r for r in results if r.status == "landed"]
+    assert all(r.landed + r.quarantined == r.manifest_records for r in landed_results)
     for source, tables in SOURCE_TABLES.items():
         mine = [r for r in results if r.source == source and r.status == "landed"]
         assert sum(r.manifest_records for r in mine) == truth["records"][source]

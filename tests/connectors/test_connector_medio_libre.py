@@ -11,7 +11,8 @@ from connectors import land_delivery
 
 def land_lines(con, make_delivery, *lines: str | bytes, **kwargs):
     data = b"".join((line.encode() if isinstance(line, str) else line) + b"\n" for line in lines)
-    return land_delivery(con, make_delivery("inpe_medio_libre", {"casos-0001.jsonl": data}, **kwargs))
+    delivery = make_delivery("inpe_medio_libre", {"casos-0001.jsonl": data}, **kwargs)
+    return land_delivery(con, delivery)
 
 
 def test_a_case_lands_with_its_whole_line(con, make_delivery, rows):
@@ -32,27 +33,31 @@ def test_repeated_lines_land_as_sent(con, make_delivery, rows):
 
 
 def test_invalid_and_id_less_lines_are_quarantined_with_their_line(con, make_delivery, rows):
-    truncated = case("ML-2")[:25]
-    no_id, null_id = case(None), case(None, estado="PASIVO").replace("{", '{"id_caso": null, ', 1)
-    lines = [case("ML-1"), truncated, no_id, "", case("ML-5"), "[1, 2]", null_id, b"{\"id_caso\": \"\xff\"}"]
+    null_id = case(None, estado="PASIVO").replace("{", '{"id_caso": null, ', 1)
+    bad = {2: (case("ML-2")[:25], "invalid_json"), 3: (case(None), "missing_id_caso"),
+           4: ("", "invalid_json"), 6: ("[1, 2]", "missing_id_caso"),
+           7: (null_id, "missing_id_caso"), 8: (case("   "), "missing_id_caso")}
+    lines = [case("ML-1"), *(bad[n][0] for n in (2, 3, 4)), case("ML-5"),
+             *(bad[n][0] for n in (6, 7, 8))]
     result = land_lines(con, make_delivery, *lines)
     assert (result.landed, result.quarantined, result.manifest_records) == (2, 6, 8)
     assert rows("SELECT id_caso, _record_ordinal FROM raw.inpe_medio_libre ORDER BY 2") == [
         {"id_caso": "ML-1", "_record_ordinal": 1}, {"id_caso": "ML-5", "_record_ordinal": 5}]
-    assert rows("SELECT file, record_ordinal, raw_text, reason FROM raw.quarantine "
-                "ORDER BY record_ordinal") == [
-        {"file": "casos-0001.jsonl", "record_ordinal": 2, "raw_text": truncated,
-         "reason": "invalid_json"},
-        {"file": "casos-0001.jsonl", "record_ordinal": 3, "raw_text": no_id,
-         "reason": "missing_id_caso"},
-        {"file": "casos-0001.jsonl", "record_ordinal": 4, "raw_text": "", "reason": "invalid_json"},
-        {"file": "casos-0001.jsonl", "record_ordinal": 6, "raw_text": "[1, 2]",
-         "reason": "missing_id_caso"},
-        {"file": "casos-0001.jsonl", "record_ordinal": 7, "raw_text": null_id,
-         "reason": "missing_id_caso"},
-        {"file": "casos-0001.jsonl", "record_ordinal": 8,
-         "raw_text": "{\\x22id_caso\\x22: \\x22\\xFF\\x22}", "reason": "invalid_json"},
-    ]
+    quarantined = rows("SELECT * FROM raw.quarantine ORDER BY record_ordinal")
+    assert [(q["record_ordinal"], q["raw_text"], q["reason"]) for q in quarantined] == [
+        (n, text, reason) for n, (text, reason) in bad.items()]
+    assert {(q["source"], q["fecha_corte"], q["file"], q["delivery_id"]) for q in quarantined} == {
+        ("inpe_medio_libre", "2024-12-31", "casos-0001.jsonl", result.delivery_id)}
+
+
+def test_lines_that_are_not_utf8_are_invalid_json_with_their_bytes_kept(con, make_delivery, rows):
+    # The second line would read as valid JSON if its bad byte were simply escaped.
+    result = land_lines(con, make_delivery, b'{"id_caso": "\xff"}', b'{"id_caso": "ML\\\xff"}',
+                        case("ML-3"))
+    assert (result.landed, result.quarantined) == (1, 2)
+    assert rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine ORDER BY 1") == [
+        {"record_ordinal": 1, "raw_text": '{"id_caso": "\\xff"}', "reason": "invalid_json"},
+        {"record_ordinal": 2, "raw_text": '{"id_caso": "ML\\\\xff"}', "reason": "invalid_json"}]
 
 
 def test_a_file_without_final_newline_counts_its_last_line(con, make_delivery, rows):

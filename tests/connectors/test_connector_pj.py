@@ -20,7 +20,8 @@ def land_lote(con, make_delivery, document: str | bytes, encoding: str = "UTF-8"
 
 def test_every_field_lands_as_text(con, make_delivery, rows):
     pena = ('<Pena clase="PRIVATIVA_EFECTIVA" anios="5" meses="6" dias="0" '
-            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/><Beneficio clase="SEMILIBERTAD"/>')
+            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/>'
+            '<Beneficio clase="SEMILIBERTAD"/>')
     second = resolucion("RES-2", "2", documento='<Documento tipo="NO_IDENTIFICADO"/>', extra=pena)
     result = land_lote(con, make_delivery, lote(resolucion(), second))
     assert (result.landed, result.quarantined, result.manifest_records) == (2, 0, 2)
@@ -48,8 +49,10 @@ def test_every_field_lands_as_text(con, make_delivery, rows):
 
 
 def test_dni_without_leading_zeros_lands_as_text(con, make_delivery, rows):
-    land_lote(con, make_delivery, lote(resolucion(documento='<Documento tipo="DNI">0412345</Documento>')))
-    assert rows("SELECT documento_numero FROM raw.pj_resoluciones") == [{"documento_numero": "0412345"}]
+    documento = '<Documento tipo="DNI">0412345</Documento>'
+    land_lote(con, make_delivery, lote(resolucion(documento=documento)))
+    assert rows("SELECT documento_numero FROM raw.pj_resoluciones") == [
+        {"documento_numero": "0412345"}]
 
 
 def test_iso_8859_1_prolog_is_decoded(con, make_delivery, rows):

@@ -120,4 +120,5 @@ def test_header_drift_refuses_the_file(con, make_delivery, change, problem):
 def test_an_empty_file_refuses(con, make_delivery):
     files = registry(establecimientos="")
     with pytest.raises(DeliveryRefused, match="establecimientos.csv line 1: empty file"):
-        land_delivery(con, make_delivery("inpe_registro", files, records={"establecimientos.csv": 0}))
+        land_delivery(con, make_delivery("inpe_registro", files,
+                                         records={"establecimientos.csv": 0}))

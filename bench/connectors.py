@@ -1,0 +1,167 @@
+"""Benchmark each connector against the floor it is built on, on the same files, same run.
+
+    python bench/connectors.py --landing /tmp/sim1/landing [--json out.json] [--repeat 2]
+
+Per source, every complete delivery lands into a fresh DuckDB file: the connector's whole
+job (manifest, sha256, parse, quarantine, lineage, one transaction per delivery). Beside
+it, on the same files: a bare lxml iterparse loop (parse, touch nothing) and
+pandas.read_xml for the court files; DuckDB's own read_csv (all_varchar) and read_json
+into a table for the registry and medio libre files. Ratios are connector MB/s over the
+other's MB/s (>1: the connector is faster). With --repeat, each keeps its best wall time,
+which tames a busy machine; CPU seconds (all threads) are shown beside wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd  # imported up front: pyarrow imports it on first use, a one-off ~2 s
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from connectors import find_deliveries, land_delivery
+from connectors.delivery import Delivery, parse_manifest
+from connectors.inpe_registro import DUCKDB_ENCODINGS
+from contracts import feeds
+
+# pandas.read_xml holds whole documents and is slow: it reads a sample of about this many
+# MB of court files, spread over the deliveries, and is compared per MB.
+PANDAS_SAMPLE_MB = 25
+
+File = tuple[Path, str, int]  # path, manifest encoding, manifest record count
+
+
+def measure(label: str, files: list[File], run: Callable[[Path], int], repeat: int,
+            note: str = "") -> dict:
+    """Best of `repeat` runs, each in a fresh working directory."""
+    best = None
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="bench-connectors-") as work:
+            wall, cpu = time.perf_counter(), time.process_time()
+            rows = run(Path(work))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if best is None or wall < best[0]:
+            best = (wall, cpu, rows)
+    wall, cpu, rows = best
+    mb = sum(p.stat().st_size for p, _, _ in files) / 1e6
+    return {"what": label, "files": len(files), "mb": mb, "rows": rows, "seconds": wall,
+            "cpu_seconds": cpu, "mb_s": mb / wall, "rows_s": rows / wall, "note": note}
+
+
+def source_files(deliveries: list[Delivery]) -> list[File]:
+    """Every file of these deliveries, in landing order."""
+    out = []
+    for d in deliveries:
+        manifest = parse_manifest(d, (d.path / feeds.MANIFEST_NAME).read_bytes())
+        out += [(d.path / f.name, f.encoding, f.records) for f in manifest.files]
+    return out
+
+
+def connector(deliveries: list[Delivery]) -> Callable[[Path], int]:
+    def run(work: Path) -> int:
+        with duckdb.connect(str(work / "hub.duckdb")) as con:
+            results = [land_delivery(con, d) for d in deliveries]
+        return sum(r.landed + r.quarantined for r in results)
+    return run
+
+
+def duckdb_reader(files: list[File], reader: Callable[[Path, str], str]) -> Callable[[Path], int]:
+    """DuckDB loading each file into its own table with `reader(path, encoding)`."""
+    def run(work: Path) -> int:
+        rows = 0
+        with duckdb.connect(str(work / "floor.duckdb")) as con:
+            for i, (path, encoding, _) in enumerate(files):
+                con.execute(f"CREATE TABLE t{i} AS SELECT * FROM {reader(path, encoding)}")
+                rows += con.execute(f"SELECT count(*) FROM t{i}").fetchall()[0][0]
+        return rows
+    return run
+
+
+def bare_iterparse(files: list[File]) -> Callable[[Path], int]:
+    def run(_: Path) -> int:
+        for path, _, _ in files:
+            for _ in etree.iterparse(str(path)):
+                pass
+        return sum(records for _, _, records in files)
+    return run
+
+
+def pandas_read_xml(files: list[File]) -> Callable[[Path], int]:
+    def run(_: Path) -> int:
+        return sum(len(pd.read_xml(str(p), xpath="//r:Resolucion", parser="lxml", dtype=str,
+                                   namespaces={"r": feeds.PJ_NAMESPACE}, encoding=e))
+                   for p, e, _ in files)
+    return run
+
+
+def spread_sample(files: list[File], mb: float) -> list[File]:
+    """Every k-th file, so that the sample holds about `mb` MB."""
+    total = sum(p.stat().st_size for p, _, _ in files) / 1e6
+    return files[::max(1, round(total / mb))]
+
+
+def bench_source(source: str, deliveries: list[Delivery], repeat: int) -> list[dict]:
+    files = source_files(deliveries)
+    for path, _, _ in files:  # the same page-cache state for every contender
+        path.read_bytes()
+    runs = [measure("connector", files, connector(deliveries), repeat)]
+    if source == "pj_resoluciones":
+        sample = spread_sample(files, PANDAS_SAMPLE_MB)
+        note = f"sample: {len(sample)} of {len(files)} files" if len(sample) < len(files) else ""
+        runs += [measure("lxml iterparse (bare loop)", files, bare_iterparse(files), repeat),
+                 measure("pandas.read_xml", sample, pandas_read_xml(sample), repeat, note)]
+    elif source == "inpe_registro":
+        runs.append(measure("duckdb read_csv (all_varchar)", files, duckdb_reader(
+            files, lambda p, e: f"read_csv('{p}', delim='|', quote='\"', header=true, "
+                                f"all_varchar=true, encoding='{DUCKDB_ENCODINGS[e]}')"), repeat))
+    else:
+        runs.append(measure("duckdb read_json", files, duckdb_reader(
+            files, lambda p, _: f"read_json('{p}', format='newline_delimited', "
+                                "ignore_errors=true)"), repeat))
+    for r in runs[1:]:
+        r["connector_vs_this"] = runs[0]["mb_s"] / r["mb_s"]
+    return runs
+
+
+def markdown(results: dict[str, list[dict]], load: tuple[float, float]) -> str:
+    out = [("| source | what | files | MB | rows | wall s | cpu s | MB/s | rows/s "
+            "| connector ÷ this (MB/s) | note |"),
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for source, runs in results.items():
+        for r in runs:
+            ratio = f"{r['connector_vs_this']:.2f}" if "connector_vs_this" in r else ""
+            out.append(f"| {source} | {r['what']} | {r['files']} | {r['mb']:.1f} | {r['rows']:,} "
+                       f"| {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['mb_s']:.1f} "
+                       f"| {r['rows_s']:,.0f} | {ratio} | {r['note']} |")
+    out.append(f"\n{os.cpu_count()} CPUs; 1-minute load average {load[0]:.2f} at start, "
+               f"{load[1]:.2f} at end.")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--landing", type=Path, required=True, help="landing root")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (best kept)")
+    args = parser.parse_args()
+    start_load = os.getloadavg()[0]
+    deliveries = [d for d in find_deliveries(args.landing) if d.complete]
+    results = {source: bench_source(source, [d for d in deliveries if d.source == source],
+                                    args.repeat) for source in feeds.SOURCES}
+    load = (start_load, os.getloadavg()[0])
+    print(markdown(results, load))
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "load_average": load}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
