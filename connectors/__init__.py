@@ -31,7 +31,7 @@ CONNECTORS: dict[str, LandFile] = {
 }
 
 __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",
-           "land_all", "land_delivery"]
+           "land_all", "land_delivery", "log_incomplete"]
 
 
 def land_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> LandingResult:

@@ -29,6 +29,9 @@ def test_every_complete_delivery_landed_and_reconciles(con, simulated, truth):
     for source, fecha, _, manifest, n_landed, n_quarantined in rows:
         assert n_landed + n_quarantined == manifest, (source, fecha)
     assert sum(r[4] + r[5] for r in rows) == sum(truth["records"].values())
+    incomplete = con.execute(
+        "select source || '/' || fecha_corte from raw.deliveries where status = 'incomplete'").fetchall()
+    assert [row[0] for row in incomplete] == ["pj_resoluciones/2025-01-05"]
 
 
 def test_quarantine_is_exactly_the_planted_bad_lines(con, truth):

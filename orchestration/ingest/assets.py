@@ -61,6 +61,10 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
                                  f"({result.landed} landed, {result.quarantined} quarantined)"
                                  + (f": {result.reason}" if result.reason else ""))
                 results.append(result)
+            # Folders still being written are not partitions yet: log that they were seen.
+            for pending in connectors.find_deliveries(landing.path):
+                if pending.source == source and not pending.complete:
+                    connectors.log_incomplete(con, pending)
         refused = [r for r in results if r.status == "refused"]
         unreconciled = [r for r in results if r.status == "landed"
                         and r.landed + r.quarantined != r.manifest_records]
