@@ -99,9 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("bench", help="benchmark the whole hub (bench/pipeline.py; --help there)",
+    p = sub.add_parser("bench", help="benchmark the whole hub (options: bench/pipeline.py)",
                        add_help=False)
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("ui", help="open the Dagster UI on the same data")
@@ -109,7 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = extra  # bench/pipeline.py parses its own options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = Settings.from_env()
     settings.export()
     args.func(args, settings)
