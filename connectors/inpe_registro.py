@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from connectors.delivery import DeliveryRefused, FileCounts, Landing, ManifestFile, record_hash
@@ -33,13 +34,17 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     check_header(entry.name, records[0][1] if records else b"")
     con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM read_csv(?,
-            columns = {{{spec}}}, header = true, auto_detect = false, delim = ?, quote = ?,
-            escape = ?, encoding = ?, strict_mode = true, store_rejects = true,
-            rejects_table = '_registry_rejects', rejects_scan = '_registry_reject_scans')""",
-        [str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
-         DUCKDB_ENCODINGS[entry.encoding]])
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM read_csv(?,
+                columns = {{{spec}}}, header = true, auto_detect = false, delim = ?, quote = ?,
+                escape = ?, encoding = ?, strict_mode = true, store_rejects = true,
+                rejects_table = '_registry_rejects', rejects_scan = '_registry_reject_scans')""",
+            [str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
+             DUCKDB_ENCODINGS[entry.encoding]])
+    except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
+        reason = str(e).splitlines()[0]
+        raise DeliveryRefused(f"{entry.name}: not readable as one CSV file ({reason})") from None
     # DuckDB's `line` is the record number (header = 1, blank lines counted but skipped);
     # a record may fail on several columns but is quarantined once.
     rejects = dict(con.execute("SELECT line, lower(replace(min(error_type), ' ', '_')) FROM "
@@ -111,8 +116,11 @@ def check_header(name: str, first_line: bytes) -> None:
     if not text.strip():
         raise DeliveryRefused(f"{name} line 1: empty file, expected the header "
                               f"{feeds.CSV_DELIMITER.join(expected)}")
-    found = [c.strip() for c in next(csv.reader([text], delimiter=feeds.CSV_DELIMITER,
-                                                quotechar=feeds.CSV_QUOTE))]
+    try:
+        found = [c.strip() for c in next(csv.reader([text], delimiter=feeds.CSV_DELIMITER,
+                                                    quotechar=feeds.CSV_QUOTE))]
+    except csv.Error as e:  # e.g. a stray carriage return
+        raise DeliveryRefused(f"{name} line 1: header is not readable CSV ({e}): {text!r}") from None
     if found == expected:
         return
     missing = [c for c in expected if c not in found]

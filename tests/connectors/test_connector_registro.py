@@ -122,3 +122,17 @@ def test_an_empty_file_refuses(con, make_delivery):
     with pytest.raises(DeliveryRefused, match="establecimientos.csv line 1: empty file"):
         land_delivery(con, make_delivery("inpe_registro", files,
                                          records={"establecimientos.csv": 0}))
+
+
+def test_a_header_with_a_stray_carriage_return_refuses(con, make_delivery):
+    files = registry(actividades="\r" + csv_file("actividades.csv"))
+    with pytest.raises(DeliveryRefused, match="actividades.csv line 1: header is not readable CSV"):
+        land_delivery(con, make_delivery("inpe_registro", files))
+
+
+def test_mixed_line_endings_that_duckdb_cannot_read_refuse_the_file(con, make_delivery):
+    text = csv_file("internos.csv", interno("INT1"), interno("INT2", paterno='"A|B"'))
+    text = text.replace("\nINT1", "\nI\r\nNT1")  # one CRLF in a LF file, as a fuzzer found
+    files = registry(internos=text)
+    with pytest.raises(DeliveryRefused, match="internos.csv: not readable as one CSV file"):
+        land_delivery(con, make_delivery("inpe_registro", files, records={"internos.csv": 3}))
