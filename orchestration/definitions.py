@@ -3,6 +3,7 @@
 import dagster as dg
 
 from hub.settings import Settings
+from orchestration import automation
 from orchestration.ingest.assets import raw_assets
 from orchestration.publish.extract import estado_ejecucion_extract
 from orchestration.publish.report import analyst_report
@@ -24,5 +25,8 @@ def build_resources(settings: Settings) -> dict:
 defs = dg.Definitions(
     assets=[*raw_assets, hub_dbt_models, estado_ejecucion_extract, analyst_report],
     asset_checks=[quality_gates],
+    jobs=automation.jobs,
+    sensors=automation.sensors,
+    schedules=automation.schedules,
     resources=build_resources(Settings.from_env()),
 )

@@ -38,6 +38,7 @@ from orchestration.quality.checks import (
     latest_verdicts,
 )
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
+from orchestration.transform.assets import FOLLOW_UPSTREAM
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
 XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"
@@ -285,6 +286,7 @@ def _fsync_dir(path: Path) -> None:
                 key=lambda k: k.to_user_string()),
     pool=WAREHOUSE_POOL,
     group_name="publication",
+    automation_condition=FOLLOW_UPSTREAM,
     kinds={"python", "xml", "parquet"},
     owners=["team:data-engineering"],
     description=("Extract for the Poder Judicial in $HUB_OUTBOX_DIR/<fecha_corte>/ (XML, Parquet, "

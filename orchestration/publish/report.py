@@ -7,6 +7,7 @@ import dagster as dg
 from hub.report import render_report
 from hub.settings import Settings
 from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import FOLLOW_UPSTREAM
 
 MARTS = ["indicadores_politica", "alertas_interoperabilidad", "poblacion_por_establecimiento",
          "carceles_productivas", "medio_libre_cumplimiento", "prision_preventiva_tiempos"]
@@ -15,6 +16,7 @@ MARTS = ["indicadores_politica", "alertas_interoperabilidad", "poblacion_por_est
 @dg.asset(
     deps=[dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["interop", "establecimiento"])],
     group_name="publication",
+    automation_condition=FOLLOW_UPSTREAM,
     kinds={"python", "html"},
     owners=["team:analytics"],
     description="Static HTML report with charts for analysts, readable offline "

@@ -16,6 +16,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.transform.project import dbt_project
 
+# Downstream of landing, assets follow their parents once every blocking check upstream
+# passed (the landing sensor only lands; the daemon then builds what follows).
+FOLLOW_UPSTREAM = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
 LAYER_OWNERS = {"marts": ["team:analytics"]}
 
@@ -30,6 +33,7 @@ class HubDbtTranslator(DagsterDbtTranslator):
         layer = node["fqn"][1] if len(node["fqn"]) > 2 else "staging"
         return spec.replace_attributes(
             key=dg.AssetKey([node["schema"], node["name"]]),
+            automation_condition=FOLLOW_UPSTREAM,
             group_name=LAYER_GROUPS.get(layer, layer),
             owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
             kinds={"dbt", "duckdb"},
