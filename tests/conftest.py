@@ -15,6 +15,8 @@ from hub.settings import Settings
 from simulator import simulate
 
 SMALL_SCALE, SEED = 0.02, 11
+# A key only the tests use, so a leak of it anywhere can be searched for.
+TEST_PSEUDONYM_KEY = "test-pseudonym-key-5f1c0a9e"
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +41,7 @@ def hub_settings(simulated):
         "HUB_LANDING_DIR": simulated / "landing",
         "HUB_WAREHOUSE": simulated / "warehouse.duckdb",
         "HUB_OUTBOX_DIR": simulated / "outbox",
+        "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
     }.items():
         env.setenv(name, str(value))
     settings = Settings.from_env()
@@ -59,15 +62,21 @@ def hub_definitions():
 
 
 @pytest.fixture(scope="session")
-def pipeline_report(hub_settings, hub_definitions) -> dict:
-    """Run every asset for every complete delivery, once per session."""
+def dagster_instance(tmp_path_factory):
+    """A Dagster instance on disk, so tests can read the runs' event logs afterwards."""
     import dagster as dg
 
+    with dg.DagsterInstance.local_temp(str(tmp_path_factory.mktemp("dagster_home"))) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def pipeline_report(hub_settings, hub_definitions, dagster_instance) -> dict:
+    """Run every asset for every complete delivery, once per session."""
     from orchestration.pipeline import run_all
 
-    with dg.DagsterInstance.ephemeral() as instance:
-        return run_all(hub_definitions.defs, instance, hub_settings.landing_dir,
-                       resources=hub_definitions.build_resources(hub_settings), say=lambda _: None)
+    return run_all(hub_definitions.defs, dagster_instance, hub_settings.landing_dir,
+                   resources=hub_definitions.build_resources(hub_settings), say=lambda _: None)
 
 
 @pytest.fixture(scope="session")

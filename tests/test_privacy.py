@@ -7,6 +7,7 @@ against every document number and name the hub knows (interop.persona).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -84,3 +85,26 @@ def test_no_name_or_document_number_in_any_value(con: duckdb.DuckDBPyConnection)
         group by all
         order by 1, 2""").fetchall()
     assert not leaks, f"personal data in marts (table, column, kind, values): {leaks}"
+
+
+def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instance, hub_settings):
+    """The HMAC key is in no event log, no metadata, no dbt log or compiled SQL, no table."""
+    key = os.environ["HUB_PSEUDONYM_KEY"]  # the tests' own key (conftest.hub_settings)
+    assert key.startswith("test-pseudonym-key")
+    runs = dagster_instance.get_runs()
+    assert runs
+    for run in runs:
+        for entry in dagster_instance.all_logs(run.run_id):
+            assert key not in repr(entry), run.run_id
+    dbt_dir = Path(__file__).resolve().parents[1] / "dbt_project"
+    for folder in (dbt_dir / "target", dbt_dir / "logs", hub_settings.data_dir):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix != ".duckdb":
+                assert key.encode() not in path.read_bytes(), path
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        tables = con.execute("select table_schema, table_name from information_schema.tables "
+                             "where table_schema not in ('raw')").fetchall()
+        for schema, table in tables:
+            text = con.execute(f'select count(*) from "{schema}"."{table}" as t '
+                               f"where cast(t as varchar) like ?", [f"%{key}%"]).fetchone()
+            assert text == (0,), f"{schema}.{table}"

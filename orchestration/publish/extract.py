@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from lxml import etree
 
+from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import (
     BLOCKING_CHECKS,
     CHECKS,
@@ -38,7 +39,6 @@ from orchestration.quality.checks import (
     latest_verdicts,
 )
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
-from orchestration.transform.assets import FOLLOW_UPSTREAM
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
 XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"

@@ -6,8 +6,8 @@ import dagster as dg
 
 from hub.report import render_report
 from hub.settings import Settings
+from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.resources import WarehouseResource
-from orchestration.transform.assets import FOLLOW_UPSTREAM
 
 MARTS = ["indicadores_politica", "alertas_interoperabilidad", "poblacion_por_establecimiento",
          "carceles_productivas", "medio_libre_cumplimiento", "prision_preventiva_tiempos"]

@@ -13,12 +13,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.transform.project import dbt_project
 
-# Downstream of landing, assets follow their parents once every blocking check upstream
-# passed (the landing sensor only lands; the daemon then builds what follows).
-FOLLOW_UPSTREAM = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
 LAYER_OWNERS = {"marts": ["team:analytics"]}
 
