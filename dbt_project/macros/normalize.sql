@@ -37,7 +37,9 @@ nullif(trim(regexp_replace(regexp_replace(upper({{ strip_accents(expr) }}), '[^A
     upper case alphanumerics. Empty or NO_IDENTIFICADO: NULL. -#}
 case
   when upper(trim({{ tipo }})) = 'DNI'
-    then lpad(nullif(regexp_replace({{ numero }}, '[^0-9]', '', 'g'), ''), 8, '0')
+    then case when length(regexp_replace({{ numero }}, '[^0-9]', '', 'g')) <= 8
+              then lpad(nullif(regexp_replace({{ numero }}, '[^0-9]', '', 'g'), ''), 8, '0')
+              else regexp_replace({{ numero }}, '[^0-9]', '', 'g') end
   when upper(trim({{ tipo }})) in ('CE', 'PASAPORTE')
     then nullif(regexp_replace(upper({{ numero }}), '[^0-9A-Z]', '', 'g'), '')
 end
@@ -58,16 +60,15 @@ end
 
 {% macro normalize_expediente(expr) -%}
 {#- Canonical NNNNN-YYYY-I-CCCC-OO-MM-JJ from loosely written case numbers (missing
-    leading zeros, spaces, lower case). NULL when it still does not fit. -#}
+    leading zeros, spaces, lower case). NULL when it does not fit: a part with more
+    digits than its width is never cut to fit. -#}
 {%- set clean = "regexp_replace(upper(" ~ expr ~ "), '\\s', '', 'g')" -%}
-{%- set canonical -%}
-lpad(split_part({{ clean }}, '-', 1), 5, '0') || '-' || split_part({{ clean }}, '-', 2) || '-'
-  || split_part({{ clean }}, '-', 3) || '-' || lpad(split_part({{ clean }}, '-', 4), 4, '0') || '-'
-  || split_part({{ clean }}, '-', 5) || '-' || split_part({{ clean }}, '-', 6) || '-'
-  || lpad(split_part({{ clean }}, '-', 7), 2, '0')
-{%- endset -%}
-case when {{ regex_full_match(canonical, '[0-9]{5}-[0-9]{4}-[0-9]+-[0-9]{4}-(JR|SP|JP|JU|JC)-PE-[0-9]{2}') }}
-     then {{ canonical }} end
+case when {{ regex_full_match(clean, '[0-9]{1,5}-[0-9]{4}-[0-9]+-[0-9]{1,4}-(JR|SP|JP|JU|JC)-PE-[0-9]{1,2}') }}
+     then lpad(split_part({{ clean }}, '-', 1), 5, '0') || '-' || split_part({{ clean }}, '-', 2) || '-'
+       || split_part({{ clean }}, '-', 3) || '-' || lpad(split_part({{ clean }}, '-', 4), 4, '0') || '-'
+       || split_part({{ clean }}, '-', 5) || '-' || split_part({{ clean }}, '-', 6) || '-'
+       || lpad(split_part({{ clean }}, '-', 7), 2, '0')
+end
 {%- endmacro %}
 
 {% macro add_months(date_expr, months_expr) -%}{{ return(adapter.dispatch('add_months')(date_expr, months_expr)) }}{%- endmacro %}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from feedfiles import count_records
 
 from connectors import Delivery
 from contracts import feeds
@@ -28,14 +29,6 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-def count_records(name: str, data: bytes) -> int:
-    """The manifest count a correct sender writes, for simple files (no quirks)."""
-    if name.endswith(".xml"):
-        return data.count(b"<Resolucion ")
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    return len(lines) - 1 if name.endswith(".csv") else len(lines)
 
 
 MakeDelivery = Callable[..., Delivery]

@@ -64,3 +64,13 @@ def case(id_caso: str | None = "ML-2024-0000001", version: int = 1, **fields: ob
     if id_caso is None:
         del record["id_caso"]
     return json.dumps(record, ensure_ascii=False)
+
+
+def count_records(name: str, data: bytes) -> int:
+    """The manifest count a correct sender writes, for simple files (no quirks)."""
+    if name.endswith(".xml"):
+        return data.count(b"<Resolucion ")
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return max(len(lines) - 1, 0) if name.endswith(".csv") else len(lines)

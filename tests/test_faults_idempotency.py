@@ -1,0 +1,296 @@
+"""Idempotency and crash safety of the whole pipeline (landing, dbt, checks, publication).
+
+(a) Running the pipeline twice on the same deliveries changes nothing: every table of
+    raw (without load-time columns), interop and marts has the same content, and the
+    outbox the same files (the manifest differs only in what identifies the run).
+(b) The pipeline, run as a subprocess, is killed with SIGKILL during landing, during dbt
+    and during publication; right after each kill the outbox holds no partial extract.
+    A final uninterrupted run then leaves the warehouse and the outbox equal to those of
+    the uninterrupted run in (a).
+
+Runs: 2 in-process (a), then 3 killed + 1 complete subprocess runs (b), all on one copy
+of the session's simulated landing zone, at the same paths. (b) starts from an empty
+warehouse but keeps the outbox of (a), so the publication kill hits a replacement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from hub.settings import Settings
+
+PROJECT = Path(__file__).resolve().parents[1]
+LOAD_TIME_COLUMNS = {"_loaded_at", "seen_at", "quarantined_at"}
+SCHEMAS = ("raw", "interop", "marts")
+# What identifies a run in the extract's manifest (everything else must be equal).
+RUN_FIELDS = {"run_id", "generated_at", "checked_at"}
+RUN_TIMEOUT = 900
+
+RUNNER = """
+import json, sys
+import dagster as dg
+from hub.settings import Settings
+settings = Settings.from_env()
+settings.export()
+from orchestration.transform.project import prepare_manifest
+prepare_manifest()
+from orchestration import definitions
+from orchestration.pipeline import run_all
+with dg.DagsterInstance.ephemeral() as instance:
+    report = run_all(definitions.defs, instance, settings.landing_dir,
+                     resources=definitions.build_resources(settings),
+                     say=lambda m: print("SAY", m, flush=True))
+print("OUTCOMES", json.dumps(report["outcomes"]), flush=True)
+sys.exit(0 if all(report["outcomes"].values()) else 1)
+"""
+
+
+# --- snapshots -----------------------------------------------------------------------------
+
+
+def warehouse_snapshot(path: Path) -> dict[str, tuple]:
+    """Per table: row count and an order-independent content hash (load times excluded)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema "
+            f"IN {SCHEMAS} ORDER BY 1, 2").fetchall()
+        snapshot = {}
+        for schema, table in tables:
+            columns = [c for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
+                "table_name = ? ORDER BY ordinal_position", [schema, table]).fetchall()
+                if c not in LOAD_TIME_COLUMNS]
+            cols = ", ".join(f'"{c}"' for c in columns)
+            count, digest = con.execute(
+                f'SELECT count(*), coalesce(sum(hash({cols})::hugeint), 0) '
+                f'FROM "{schema}"."{table}"').fetchone()
+            snapshot[f"{schema}.{table}"] = (tuple(columns), count, int(digest))
+        return snapshot
+    finally:
+        con.close()
+
+
+def _without_run(value):
+    if isinstance(value, dict):
+        return {k: _without_run(v) for k, v in value.items() if k not in RUN_FIELDS}
+    if isinstance(value, list):
+        return [_without_run(v) for v in value]
+    return value
+
+
+def outbox_snapshot(outbox: Path) -> dict[str, object]:
+    """Every file of the outbox: its sha256, or for a manifest its content minus the run."""
+    snapshot = {}
+    for path in sorted(p for p in outbox.rglob("*") if p.is_file()):
+        rel = path.relative_to(outbox).as_posix()
+        if rel.startswith("."):  # staging / aside folders: not published, readers skip them
+            continue
+        if path.name == "manifest.json":
+            snapshot[rel] = _without_run(json.loads(path.read_text()))
+        else:
+            snapshot[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return snapshot
+
+
+def assert_no_partial_extract(outbox: Path) -> list[str]:
+    """Every visible extract folder is whole: a manifest whose sha256s match its files.
+
+    Returns the hidden (staging / aside) folders found, which readers do not see."""
+    if not outbox.exists():
+        return []
+    hidden = []
+    for folder in sorted(outbox.iterdir()):
+        if folder.name.startswith("."):
+            hidden.append(folder.name)
+            continue
+        assert folder.is_dir(), f"unexpected file in the outbox: {folder}"
+        manifest = folder / "manifest.json"
+        assert manifest.is_file(), f"partial extract: {folder} has no manifest.json"
+        doc = json.loads(manifest.read_text())
+        listed = {f["name"] for f in doc["files"]}
+        present = {p.name for p in folder.iterdir()} - {"manifest.json"}
+        assert listed == present, (folder, listed, present)
+        for entry in doc["files"]:
+            data = (folder / entry["name"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"], (folder, entry["name"])
+            assert len(data) == entry["bytes"], (folder, entry["name"])
+    return hidden
+
+
+def diff(a: dict, b: dict) -> list[str]:
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+# --- the runs ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def zone(simulated, tmp_path_factory):
+    """A copy of the simulated landing zone and the hub's environment pointed at it."""
+    data = tmp_path_factory.mktemp("faults") / "data"
+    shutil.copytree(simulated / "landing", data / "landing")
+    env = pytest.MonkeyPatch()
+    for name, value in {
+        "HUB_DATA_DIR": data,
+        "HUB_LANDING_DIR": data / "landing",
+        "HUB_WAREHOUSE": data / "warehouse.duckdb",
+        "HUB_OUTBOX_DIR": data / "outbox",
+        "HUB_DAGSTER_STORAGE": data / "dagster",
+        "HUB_DAGSTER_COMPUTE_LOGS": data / "dagster" / "logs",
+    }.items():
+        env.setenv(name, str(value))
+    yield Settings.from_env()
+    env.undo()
+
+
+def run_in_process(hub_definitions, settings: Settings) -> dict:
+    import dagster as dg
+
+    from orchestration.pipeline import run_all
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        report = run_all(hub_definitions.defs, instance, settings.landing_dir,
+                         resources=hub_definitions.build_resources(settings), say=lambda _: None)
+    assert all(report["outcomes"].values()), report
+    return report
+
+
+@pytest.fixture(scope="module")
+def two_runs(zone, hub_definitions):
+    """The pipeline run twice on the same deliveries; each run's warehouse and outbox."""
+    snapshots = []
+    for _ in range(2):
+        run_in_process(hub_definitions, zone)
+        assert_no_partial_extract(zone.outbox_dir)
+        snapshots.append((warehouse_snapshot(zone.warehouse), outbox_snapshot(zone.outbox_dir),
+                          sorted(p.name for p in zone.outbox_dir.iterdir())))
+    return snapshots
+
+
+def test_a_second_run_on_the_same_deliveries_changes_no_table(two_runs):
+    (first, _, _), (second, _, _) = two_runs
+    assert {t.split(".")[0] for t in first} == set(SCHEMAS), sorted(first)
+    assert any(count > 0 for _, count, _ in first.values())
+    assert first["raw.quarantine"][1] > 0  # the simulated year has records to quarantine
+    assert diff(first, second) == []
+
+
+def test_a_second_run_publishes_the_same_extract(two_runs):
+    (_, first, folders1), (_, second, folders2) = two_runs
+    assert any(k.endswith("manifest.json") for k in first), first
+    assert any(k.endswith(".xml") for k in first) and any(k.endswith(".parquet") for k in first)
+    assert folders1 == folders2
+    assert not [f for f in folders2 if f.startswith(".")], folders2  # no leftovers
+    assert diff(first, second) == []
+
+
+# --- faults --------------------------------------------------------------------------------
+
+PHASES = {
+    # phase: (regex on the runner's output that starts the countdown, delay range in s)
+    "landing": (re.compile(r"SAY inpe_registro: landing"), (0.0, 1.5)),
+    "dbt": (re.compile(r"STEP_START.*hub_dbt_models|hub_dbt_models.*STEP_START"), (10.0, 40.0)),
+    "publication": (re.compile(r"STEP_START.*estado_ejecucion_extract|"
+                               r"estado_ejecucion_extract.*STEP_START"), (0.1, 1.2)),
+}
+
+
+def start_runner(log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    out = open(log, "wb")
+    try:
+        return subprocess.Popen([sys.executable, "-c", RUNNER], cwd=PROJECT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        out.close()
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the runner and its children (dbt): a crash, nothing gets to clean up."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=60)
+
+
+def run_and_kill(log: Path, phase: str, rng: random.Random) -> str:
+    """Start a run, SIGKILL it in `phase`; return what happened ('killed' or 'finished')."""
+    pattern, (low, high) = PHASES[phase]
+    proc = start_runner(log)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return "finished"
+            if pattern.search(log.read_text(errors="replace")):
+                time.sleep(rng.uniform(low, high))
+                if proc.poll() is not None:
+                    return "finished"
+                kill_group(proc)
+                return "killed"
+            time.sleep(0.1)
+        raise AssertionError(f"no {phase} phase within {RUN_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+
+
+def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_runs,
+                                                                    tmp_path):
+    reference_wh, reference_outbox, _ = two_runs[0]
+    data = zone.data_dir
+    # Start from the landing zone and the published outbox (a reader's view), at the same
+    # paths as the reference run: everything lands again, and publication replaces an extract.
+    for leftover in ("warehouse.duckdb", "warehouse.duckdb.wal", "dagster", "reports"):
+        target = data / leftover
+        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
+            missing_ok=True)
+    rng = random.Random(20241231)
+    outcomes, hidden = [], []
+    for phase in PHASES:
+        log = tmp_path / f"killed-{phase}.log"
+        outcome = run_and_kill(log, phase, rng)
+        outcomes.append((phase, outcome))
+        # Right after the crash: whatever is visible in the outbox is a whole extract.
+        hidden += assert_no_partial_extract(zone.outbox_dir)
+        # ... and it is the extract a reader had before (or its identical successor).
+        assert diff(reference_outbox, outbox_snapshot(zone.outbox_dir)) == [], phase
+        if outcome == "finished":
+            assert "OUTCOMES" in log.read_text(errors="replace"), log.read_text()[-3000:]
+    print(f"\nkills: {outcomes}; hidden outbox folders after kills: {hidden}")
+    assert sum(o == "killed" for _, o in outcomes) >= 2, outcomes
+
+    log = tmp_path / "final.log"
+    proc = start_runner(log)
+    try:
+        code = proc.wait(timeout=RUN_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+    text = log.read_text(errors="replace")
+    assert code == 0, text[-5000:]
+    assert '"downstream": true' in text, text[-3000:]
+
+    hidden_after = assert_no_partial_extract(zone.outbox_dir)
+    after_wh = warehouse_snapshot(zone.warehouse)
+    after_outbox = outbox_snapshot(zone.outbox_dir)
+    assert diff(reference_wh, after_wh) == [], "tables differ from an uninterrupted run"
+    assert diff(reference_outbox, after_outbox) == [], "outbox differs from an uninterrupted run"
+    # Staging folders of killed runs are invisible to readers but should not pile up.
+    if hidden_after:
+        print(f"NOTE: hidden leftovers in the outbox after recovery: {hidden_after}")
