@@ -139,3 +139,37 @@ def test_truncated_xml_is_refused_naming_the_line(con, make_delivery):
 def test_malformed_xml_is_refused(con, make_delivery):
     document = lote(resolucion(), resolucion(paterno="QUISPE & HIJOS"))
     assert_refused(con, make_delivery, document, r"lote-0001.xml line 4: malformed XML \(")
+
+
+def test_external_entity_to_a_url_is_refused_without_a_request(con, make_delivery, tmp_path):
+    # A listening socket on loopback would see the request: nothing must connect.
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(0.5)
+        port = server.getsockname()[1]
+        dtd = f'<!DOCTYPE LoteResoluciones [<!ENTITY xxe SYSTEM "http://127.0.0.1:{port}/x">]>\n'
+        document = lote(resolucion(paterno="&xxe;"), before_root=dtd)
+        assert_refused(con, make_delivery, document, "<!DOCTYPE found")
+        with pytest.raises(TimeoutError):
+            server.accept()
+
+
+def test_extreme_nesting_is_refused(con, make_delivery):
+    depth = 100_000
+    nested = "<Nota>" * depth + "</Nota>" * depth
+    document = lote(resolucion()).replace("</Resolucion>", nested + "</Resolucion>")
+    assert_refused(con, make_delivery, document, r"lote-0001.xml line \d+: malformed XML")
+
+
+def test_huge_text_node_is_refused(con, make_delivery):
+    # lxml without huge_tree refuses text nodes over 10 MB instead of buffering them.
+    document = lote(resolucion(paterno="Q" * 20_000_000))
+    assert_refused(con, make_delivery, document, r"lote-0001.xml line \d+: malformed XML")
+
+
+def test_something_that_is_not_xml_is_refused(con, make_delivery):
+    assert_refused(con, make_delivery, b"%PDF-1.7\n\x00\x01binary", r"lote-0001.xml line 1: malformed XML",
+                   records={"lote-0001.xml": 0})
