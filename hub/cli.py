@@ -59,7 +59,9 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
             print(f"  {source:<18} {status:<11} {n:4d} deliveries  "
                   f"{landed or 0:>10,} landed  {quarantined or 0:>6,} quarantined")
     print(f"warehouse: {settings.warehouse}  (schemas raw, staging, intermediate, interop, marts)")
-    print(f"outbox:    {settings.outbox_dir}")
+    print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
+    print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts, validation/ checks, per run)")
+    print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
