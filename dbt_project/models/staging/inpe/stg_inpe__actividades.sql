@@ -1,8 +1,6 @@
 {#- actividades.csv, typed: one row per enrolment and extract. -#}
 with source as (
-    select a.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_inpe', 'inpe_actividades') }} as a
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = a._delivery_id
+    {{ landed_with_cutoff(source('raw_inpe', 'inpe_actividades')) }}
 )
 
 select

@@ -1,8 +1,6 @@
 {#- establecimientos.csv, typed: the catalogue of establishments in each extract. -#}
 with source as (
-    select e.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_inpe', 'inpe_establecimientos') }} as e
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = e._delivery_id
+    {{ landed_with_cutoff(source('raw_inpe', 'inpe_establecimientos')) }}
 )
 
 select

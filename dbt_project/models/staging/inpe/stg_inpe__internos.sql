@@ -1,8 +1,6 @@
 {#- internos.csv, typed: one row per person held on each registry cut-off. -#}
 with source as (
-    select i.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_inpe', 'inpe_internos') }} as i
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = i._delivery_id
+    {{ landed_with_cutoff(source('raw_inpe', 'inpe_internos')) }}
 ),
 
 renamed as (
@@ -11,18 +9,9 @@ renamed as (
         id_interno,
         cast(delivery_fecha_corte as date) as fecha_corte,
         -- person
-        nullif(upper(trim(tipo_documento)), '') as doc_tipo,
-        {{ normalize_document('tipo_documento', 'numero_documento') }} as doc_numero,
-        {{ document_is_valid('tipo_documento', 'numero_documento') }} as doc_valido,
+        {{ person_columns('tipo_documento', 'numero_documento', 'apellido_paterno',
+                          'apellido_materno', 'nombres', 'fecha_nacimiento', 'sexo') }},
         nullif(trim(numero_documento), '') as doc_numero_original,
-        apellido_paterno,
-        nullif(trim(apellido_materno), '') as apellido_materno,
-        nombres,
-        {{ normalize_name('apellido_paterno') }} as apellido_paterno_norm,
-        {{ normalize_name('apellido_materno') }} as apellido_materno_norm,
-        {{ sorted_tokens(normalize_name('nombres')) }} as nombres_norm,
-        nullif(upper(trim(sexo)), '') as sexo,
-        {{ parse_date('fecha_nacimiento') }} as fecha_nacimiento,
         nullif(trim(nacionalidad), '') as nacionalidad,
         -- custody
         upper(trim(cod_ep)) as cod_ep,

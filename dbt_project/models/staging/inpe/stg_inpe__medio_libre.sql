@@ -1,9 +1,7 @@
 {#- Medio libre JSON lines, typed: one row per landed line (versions and repeats
     included; int_ml__casos_versiones keeps each version once). -#}
 with source as (
-    select m.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_inpe', 'inpe_medio_libre') }} as m
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = m._delivery_id
+    {{ landed_with_cutoff(source('raw_inpe', 'inpe_medio_libre')) }}
 ),
 
 extracted as (
@@ -44,17 +42,8 @@ select
     id_caso,
     version,
     fecha_actualizacion,
-    nullif(upper(trim(tipo_documento)), '') as doc_tipo,
-    {{ normalize_document('tipo_documento', 'numero_documento') }} as doc_numero,
-    {{ document_is_valid('tipo_documento', 'numero_documento') }} as doc_valido,
-    apellido_paterno,
-    nullif(trim(apellido_materno), '') as apellido_materno,
-    nombres,
-    {{ normalize_name('apellido_paterno') }} as apellido_paterno_norm,
-    {{ normalize_name('apellido_materno') }} as apellido_materno_norm,
-    {{ sorted_tokens(normalize_name('nombres')) }} as nombres_norm,
-    {{ parse_date('fecha_nacimiento_texto') }} as fecha_nacimiento,
-    upper(sexo) as sexo,
+    {{ person_columns('tipo_documento', 'numero_documento', 'apellido_paterno', 'apellido_materno',
+                      'nombres', 'fecha_nacimiento_texto', 'sexo') }},
     {{ normalize_expediente('expediente_original') }} as expediente,
     expediente_original,
     organo_jurisdiccional,

@@ -1,9 +1,7 @@
 {#- movimientos.csv, typed. A movement is identified by what it says, so the same
     movement in a re-delivered extract is recognised. -#}
 with source as (
-    select m.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_inpe', 'inpe_movimientos') }} as m
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = m._delivery_id
+    {{ landed_with_cutoff(source('raw_inpe', 'inpe_movimientos')) }}
 ),
 
 renamed as (

@@ -1,9 +1,7 @@
 {#- Court resolutions, typed and normalised: one row per landed Resolucion element
     (re-sent copies included; int_pj__resoluciones_vigentes keeps the current version). -#}
 with source as (
-    select r.*, d.fecha_corte as delivery_fecha_corte
-    from {{ source('raw_pj', 'pj_resoluciones') }} as r
-    inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = r._delivery_id
+    {{ landed_with_cutoff(source('raw_pj', 'pj_resoluciones')) }}
 ),
 
 renamed as (
@@ -24,18 +22,8 @@ renamed as (
         {{ parse_date('fecha_emision') }} as fecha_emision,
         upper(trim(tipo)) as tipo,
         -- the subject
-        case when upper(trim(documento_tipo)) = 'NO_IDENTIFICADO' then null
-             else nullif(upper(trim(documento_tipo)), '') end as doc_tipo,
-        {{ normalize_document('documento_tipo', 'documento_numero') }} as doc_numero,
-        {{ document_is_valid('documento_tipo', 'documento_numero') }} as doc_valido,
-        apellido_paterno,
-        nullif(trim(apellido_materno), '') as apellido_materno,
-        nombres,
-        {{ normalize_name('apellido_paterno') }} as apellido_paterno_norm,
-        {{ normalize_name('apellido_materno') }} as apellido_materno_norm,
-        {{ sorted_tokens(normalize_name('nombres')) }} as nombres_norm,
-        {{ parse_date('fecha_nacimiento') }} as fecha_nacimiento,
-        nullif(upper(trim(sexo)), '') as sexo,
+        {{ person_columns('documento_tipo', 'documento_numero', 'apellido_paterno', 'apellido_materno',
+                          'nombres', 'fecha_nacimiento', 'sexo') }},
         -- offence: the first one listed is the main one
         {{ json_text('delitos', [0, 'articulo']) }} as articulo,
         {{ normalize_text(json_text('delitos', [0, 'descripcion'])) }} as delito_descripcion,

@@ -1,0 +1,25 @@
+{#- Building blocks shared by the staging models. -#}
+
+{% macro landed_with_cutoff(relation) -%}
+{#- A raw table's rows with the cut-off of the delivery that brought them. -#}
+select landed.*, d.fecha_corte as delivery_fecha_corte
+from {{ relation }} as landed
+inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = landed._delivery_id
+{%- endmacro %}
+
+{% macro person_columns(tipo, numero, paterno, materno, nombres, fecha_nacimiento, sexo) -%}
+{#- A person as every source describes one: the document normalised and checked, the
+    names as sent and in their matching form (no accents, given names sorted). -#}
+        case when upper(trim({{ tipo }})) = 'NO_IDENTIFICADO' then null
+             else nullif(upper(trim({{ tipo }})), '') end as doc_tipo,
+        {{ normalize_document(tipo, numero) }} as doc_numero,
+        {{ document_is_valid(tipo, numero) }} as doc_valido,
+        {{ paterno }} as apellido_paterno,
+        nullif(trim({{ materno }}), '') as apellido_materno,
+        {{ nombres }} as nombres,
+        {{ normalize_name(paterno) }} as apellido_paterno_norm,
+        {{ normalize_name(materno) }} as apellido_materno_norm,
+        {{ sorted_tokens(normalize_name(nombres)) }} as nombres_norm,
+        {{ parse_date(fecha_nacimiento) }} as fecha_nacimiento,
+        nullif(upper(trim({{ sexo }})), '') as sexo
+{%- endmacro %}
