@@ -9,3 +9,17 @@ end
 
 {% macro year_start(date_expr) -%}{{ return(adapter.dispatch('year_start')(date_expr)) }}{%- endmacro %}
 {% macro default__year_start(date_expr) -%}cast(date_trunc('year', {{ date_expr }}) as date){%- endmacro %}
+
+{% macro medio_libre_as_known_on(periods, period_column) -%}
+{#- Each medio libre case as it was known on each period: its highest version
+    delivered by then (one row per period and case). -#}
+select * from (
+    select p.{{ period_column }}, v.*,
+           row_number() over (partition by p.{{ period_column }}, v.id_caso
+                              order by v.version desc) as version_rank
+    from {{ periods }} as p
+    inner join {{ ref('medida_medio_libre_version') }} as v
+        on v.fecha_corte_entrega <= p.{{ period_column }}
+) as known
+where version_rank = 1
+{%- endmacro %}

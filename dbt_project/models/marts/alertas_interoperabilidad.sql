@@ -22,24 +22,11 @@ resolutions as (
 
 -- The standing order: the latest detention or release order (ties: the later id).
 standing as (
-    select * from (
-        select r.*, row_number() over (
-            partition by persona_key order by fecha_emision desc, resolucion_id desc
-        ) as recency
-        from resolutions as r
-    ) as ranked
-    where recency = 1
+    {{ latest_resolution_per_person('resolutions') }}
 ),
 
 latest_effective_sentence as (
-    select * from (
-        select r.*, row_number() over (
-            partition by persona_key order by fecha_emision desc, resolucion_id desc
-        ) as recency
-        from resolutions as r
-        where tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'
-    ) as ranked
-    where recency = 1
+    {{ latest_resolution_per_person('resolutions', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'") }}
 ),
 
 person_facts as (
@@ -54,14 +41,7 @@ person_facts as (
 -- Preventive-detention end: the latest PRISION_PREVENTIVA's start + its term +
 -- every later prolongation in the same case.
 latest_pp as (
-    select * from (
-        select r.*, row_number() over (
-            partition by persona_key order by fecha_emision desc, resolucion_id desc
-        ) as recency
-        from resolutions as r
-        where tipo = 'PRISION_PREVENTIVA'
-    ) as ranked
-    where recency = 1
+    {{ latest_resolution_per_person('resolutions', "tipo = 'PRISION_PREVENTIVA'") }}
 ),
 
 preventive_end as (

@@ -17,10 +17,7 @@ population as (
 
 -- What was known of each medio libre case on the period: its highest version delivered by then.
 ml_known as (
-    select p.periodo, v.*,
-           row_number() over (partition by p.periodo, v.id_caso order by v.version desc) as version_rank
-    from periods as p
-    inner join {{ ref('medida_medio_libre_version') }} as v on v.fecha_corte_entrega <= p.periodo
+    {{ medio_libre_as_known_on('periods', 'periodo') }}
 ),
 
 medio_libre as (
@@ -31,7 +28,6 @@ medio_libre as (
         sum(case when es_limitativa and estado = 'ACTIVO' then 1 else 0 end) as limitativas_activas,
         sum(case when ve_activo then 1 else 0 end) as vep_activos
     from ml_known
-    where version_rank = 1
     group by periodo
 ),
 

@@ -9,10 +9,7 @@ with periods as (
 ),
 
 known as (
-    select p.fecha_corte, v.*,
-           row_number() over (partition by p.fecha_corte, v.id_caso order by v.version desc) as version_rank
-    from periods as p
-    inner join {{ ref('medida_medio_libre_version') }} as v on v.fecha_corte_entrega <= p.fecha_corte
+    {{ medio_libre_as_known_on('periods', 'fecha_corte') }}
 ),
 
 -- Programme and office are set when a case opens and no version changes them, so
@@ -28,7 +25,6 @@ cases as (
         k.motivo_estado
     from known as k
     inner join {{ ref('medida_medio_libre') }} as m on m.id_caso = k.id_caso
-    where k.version_rank = 1
 ),
 
 counted as (
