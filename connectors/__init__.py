@@ -1,8 +1,8 @@
-"""Connectors: land the three feeds' deliveries into the DuckDB `raw` schema, as sent.
+"""Connectors: land the three feeds' deliveries into the warehouse's `raw` schema, as sent.
 
 Plain Python (no Dagster), one module per source on top of `connectors.delivery`:
 
-    con = duckdb.connect("hub.duckdb")
+    con = duckdb.connect("hub.duckdb")   # or a hub.warehouse connection, PostgreSQL included
     results = land_all(con, os.environ["HUB_LANDING_DIR"])
 """
 
@@ -20,9 +20,11 @@ from connectors.delivery import (
     LandingResult,
     find_deliveries,
     land,
-    log_incomplete,
 )
+from connectors.delivery import log_incomplete as delivery_log_incomplete
+from connectors.postgres import land_in_postgres
 from connectors.warehouse import ensure_schema
+from hub.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 CONNECTORS: dict[str, LandFile] = {
     "pj_resoluciones": pj_resoluciones.land_file,
@@ -34,15 +36,29 @@ __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "fin
            "land_all", "land_delivery", "log_incomplete"]
 
 
-def land_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> LandingResult:
+Target = duckdb.DuckDBPyConnection | Warehouse
+
+
+def land_delivery(con: Target, delivery: Delivery) -> LandingResult:
     """Land one complete delivery in one transaction (no-op if already landed).
 
     Raises DeliveryRefused, after logging it in raw.deliveries, if the delivery is refused.
     """
-    return land(con, delivery, CONNECTORS[delivery.source])
+    return _on(con, lambda local: land(local, delivery, CONNECTORS[delivery.source]), delivery)
 
 
-def land_all(con: duckdb.DuckDBPyConnection, landing_root: Path | str) -> list[LandingResult]:
+def log_incomplete(con: Target, delivery: Delivery) -> LandingResult:
+    """Record that a folder has no manifest yet; its files are not read."""
+    return _on(con, lambda local: delivery_log_incomplete(local, delivery), delivery)
+
+
+def _on(con: Target, step, delivery: Delivery) -> LandingResult:
+    if isinstance(con, PostgresWarehouse):
+        return land_in_postgres(con, delivery, step)
+    return step(con.con if isinstance(con, DuckDBWarehouse) else con)
+
+
+def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
     """Land every complete delivery, per source in date order; log incomplete and refused ones.
 
     Refusals do not raise (their result says why); anything else (a bug, a full disk) does.

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from contracts import feeds
+from hub.warehouse import Warehouse
 
 SCHEMA = "raw"
 
@@ -74,8 +75,11 @@ def _record_table(table: str, columns: tuple[str, ...]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({cols}, {LINEAGE_DDL})"
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and its tables if missing (idempotent, never alters data)."""
+def ensure_schema(con: duckdb.DuckDBPyConnection | Warehouse) -> None:
+    """Create the raw schema and its tables if missing (idempotent, never alters data).
+
+    The DDL is the same on DuckDB and PostgreSQL.
+    """
     statements = [
         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
         _record_table("pj_resoluciones", PJ_COLUMNS),

@@ -35,7 +35,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from orchestration.definitions import defs
     from orchestration.pipeline import run_all
 
-    print(f"landing zone: {settings.landing_dir}\nwarehouse:    {settings.warehouse}", flush=True)
+    print(f"landing zone: {settings.landing_dir}\nwarehouse:    {settings.warehouse_display}",
+          flush=True)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         report = run_all(defs, instance, settings.landing_dir, say=lambda m: print(m, flush=True))
@@ -45,20 +46,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
-    import duckdb
+    from hub.warehouse import connect
 
     print("\n== summary ==")
     for step, seconds in report["timings"].items():
         status = "ok" if report["outcomes"][step] else "FAILED"
         print(f"  {step:<28} {seconds:7.1f} s  {status}")
     print(f"  {'total':<28} {elapsed:7.1f} s")
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        for source, status, n, landed, quarantined in con.execute(
+    with connect(settings.warehouse_location, read_only=True) as con:
+        for source, status, n, landed, quarantined in con.rows(
             "select source, status, count(*), sum(landed_records), sum(quarantined_records) "
-            "from raw.deliveries group by all order by all").fetchall():
+            "from raw.deliveries group by source, status order by source, status"):
             print(f"  {source:<18} {status:<11} {n:4d} deliveries  "
                   f"{landed or 0:>10,} landed  {quarantined or 0:>6,} quarantined")
-    print(f"warehouse: {settings.warehouse}  (schemas raw, staging, intermediate, interop, marts)")
+    print(f"warehouse: {settings.warehouse_display}  (schemas raw, staging, intermediate, interop, "
+          "marts)")
     print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
     print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts, validation/ checks, per run)")
     print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")

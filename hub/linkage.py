@@ -11,19 +11,19 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import duckdb
+from hub.warehouse import Warehouse
 
 
 def pairs(groups: Counter) -> int:
     return sum(n * (n - 1) // 2 for n in groups.values())
 
 
-def link_quality(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+def link_quality(con: Warehouse, truth_dir: Path) -> dict:
     links = json.loads((truth_dir / "person_links.json").read_text())
     documents = json.loads((truth_dir / "truth.json").read_text())["person_documents"]
     truth = {(src, sid): pid for src, ids in links.items() for sid, pid in ids.items()}
-    predicted = dict(((src, sid), key) for src, sid, key in con.execute(
-        "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk").fetchall())
+    predicted = dict(((src, sid), key) for src, sid, key in con.rows(
+        "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk"))
     common = truth.keys() & predicted.keys()
     true_groups = Counter(truth[r] for r in common)
     pred_groups = Counter(predicted[r] for r in common)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
-import duckdb
+from hub.warehouse import Warehouse, connect
 
 MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
 COLOURS = {"base": "#4c78a8", "alert": "#e45756", "total": "#3b3b3b"}
@@ -171,20 +171,20 @@ def month_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
-    return con.execute(sql).fetchall()
+def _rows(con: Warehouse, sql: str) -> list[tuple]:
+    return con.rows(sql)
 
 
-def _indicator_series(con: duckdb.DuckDBPyConnection, code: str) -> list[tuple[str, float]]:
-    rows = con.execute(
+def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
+    rows = con.rows(
         "select periodo, valor from marts.indicadores_politica "
-        "where codigo_indicador = ? order by periodo",
+        "where codigo_indicador = $1 order by periodo",
         [code],
-    ).fetchall()
+    )
     return [(month_label(p), float(v)) for p, v in rows]
 
 
-def population_charts(con: duckdb.DuckDBPyConnection) -> list[Chart]:
+def population_charts(con: Warehouse) -> list[Chart]:
     population = _indicator_series(con, "POBLACION_INTRAMUROS")
     unsentenced = _indicator_series(con, "OP01_PCT_SIN_SENTENCIA")
     return [
@@ -205,7 +205,7 @@ def population_charts(con: duckdb.DuckDBPyConnection) -> list[Chart]:
     ]
 
 
-def occupancy_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+def occupancy_chart(con: Warehouse) -> Chart:
     latest = _rows(
         con,
         """
@@ -232,7 +232,7 @@ def occupancy_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     )
 
 
-def alert_charts(con: duckdb.DuckDBPyConnection) -> list[Chart]:
+def alert_charts(con: Warehouse) -> list[Chart]:
     by_code = _rows(
         con,
         """
@@ -266,7 +266,7 @@ def alert_charts(con: duckdb.DuckDBPyConnection) -> list[Chart]:
     ]
 
 
-def productive_prisons_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+def productive_prisons_chart(con: Warehouse) -> Chart:
     rows = _rows(
         con,
         """
@@ -284,7 +284,7 @@ def productive_prisons_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     )
 
 
-def open_regime_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+def open_regime_chart(con: Warehouse) -> Chart:
     rows = _rows(
         con,
         """
@@ -302,7 +302,7 @@ def open_regime_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     )
 
 
-def preventive_detention_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+def preventive_detention_chart(con: Warehouse) -> Chart:
     rows = _rows(
         con,
         """
@@ -321,7 +321,7 @@ def preventive_detention_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     )
 
 
-def latest_indicators(con: duckdb.DuckDBPyConnection) -> tuple[date | None, list[tuple]]:
+def latest_indicators(con: Warehouse) -> tuple[date | None, list[tuple]]:
     rows = _rows(
         con,
         """
@@ -379,9 +379,10 @@ def _indicator_table(rows: list[tuple]) -> str:
     )
 
 
-def render_report(warehouse_path: Path, out_html: Path) -> dict[str, int]:
-    """Write the report page from the warehouse's marts; return chart name -> data points."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
+    """Write the report page from the marts of `warehouse` (a DuckDB path or a PostgreSQL URL);
+    return chart name -> data points."""
+    with connect(warehouse, read_only=True) as con:
         charts = [
             *population_charts(con),
             occupancy_chart(con),

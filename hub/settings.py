@@ -3,6 +3,10 @@
 Every path comes from an environment variable so that dbt's profile, Dagster's
 resources and the CLI always agree. Unset variables default under
 `HUB_DATA_DIR` (default `./data`).
+
+The warehouse is the DuckDB file HUB_WAREHOUSE unless HUB_POSTGRES_URL names a
+PostgreSQL database (`postgresql://user:password@host:port/dbname`): then the
+connectors, dbt (target `postgres`), the checks and publication all use it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Demo key only: a real deployment must set HUB_PSEUDONYM_KEY to a secret.
@@ -24,13 +29,27 @@ class Settings:
     warehouse: Path
     outbox_dir: Path
     dagster_home: Path
+    postgres_url: str | None = None
+
+    @property
+    def warehouse_location(self) -> str:
+        """What hub.warehouse.connect opens: the PostgreSQL URL if set, else the DuckDB file."""
+        return self.postgres_url or str(self.warehouse)
+
+    @property
+    def warehouse_display(self) -> str:
+        """The warehouse for people to read: never a password."""
+        if not self.postgres_url:
+            return str(self.warehouse)
+        url = urlsplit(self.postgres_url)
+        return f"PostgreSQL {url.hostname}:{url.port or 5432}{url.path}"
 
     @property
     def dagster_storage(self) -> Path:
         return self.data_dir / "dagster"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data = Path(os.environ.get("HUB_DATA_DIR", "data")).absolute()
         return cls(
             data_dir=data,
@@ -39,6 +58,7 @@ class Settings:
             outbox_dir=Path(os.environ.get("HUB_OUTBOX_DIR", data / "outbox")).absolute(),
             # The project root holds dagster.yaml, which stores under HUB_DAGSTER_STORAGE.
             dagster_home=Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT)).absolute(),
+            postgres_url=os.environ.get("HUB_POSTGRES_URL") or None,
         )
 
     def export(self) -> None:
@@ -51,7 +71,27 @@ class Settings:
         os.environ.setdefault("HUB_DAGSTER_STORAGE", str(self.dagster_storage))
         os.environ.setdefault("HUB_DAGSTER_COMPUTE_LOGS", str(self.dagster_storage / "logs"))
         os.environ.setdefault("HUB_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+        self._export_dbt_target()
         # dbt runs as a subprocess: make sure it is this environment's dbt.
         bin_dir = str(Path(sys.executable).parent)
         if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+    def _export_dbt_target(self) -> None:
+        """dbt's profile reads the target and its connection from these (profiles.yml)."""
+        if not self.postgres_url:
+            os.environ["HUB_DBT_TARGET"] = "duckdb"
+            return
+        url = urlsplit(self.postgres_url)
+        os.environ.update({
+            "HUB_DBT_TARGET": "postgres",
+            "HUB_PG_HOST": url.hostname or "localhost",
+            "HUB_PG_PORT": str(url.port or 5432),
+            "HUB_PG_USER": unquote(url.username or ""),
+            "HUB_PG_PASSWORD": unquote(url.password or ""),
+            "HUB_PG_DBNAME": unquote(url.path.lstrip("/")),
+        })
+        # pgcrypto's hmac() reads the key from the session (dbt's macro `pseudonym`): libpq
+        # passes PGOPTIONS at connection start, so the key is in no SQL text and no log.
+        key = os.environ["HUB_PSEUDONYM_KEY"].replace("\\", "\\\\").replace(" ", "\\ ")
+        os.environ["PGOPTIONS"] = f"-c hub.pseudonym_key={key}"

@@ -6,16 +6,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import duckdb
+from hub.warehouse import Warehouse
 
 
-def indicator_differences(con: duckdb.DuckDBPyConnection, truth: dict) -> list[tuple]:
+def indicator_differences(con: Warehouse, truth: dict) -> list[tuple]:
     """(period, code, expected, found) for every indicator that differs from the truth."""
     found = {
         (str(p), code): (n, d, float(v) if v is not None else None)
-        for p, code, n, d, v in con.execute(
+        for p, code, n, d, v in con.rows(
             "select periodo, codigo_indicador, numerador, denominador, valor "
-            "from marts.indicadores_politica").fetchall()
+            "from marts.indicadores_politica")
     }
     diffs = []
     for period, codes in truth["indicators"].items():
@@ -27,21 +27,21 @@ def indicator_differences(con: duckdb.DuckDBPyConnection, truth: dict) -> list[t
     return diffs
 
 
-def alert_differences(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+def alert_differences(con: Warehouse, truth_dir: Path) -> dict:
     """Alerts found vs planted, matched through the person links of the truth."""
     truth = json.loads((truth_dir / "truth.json").read_text())
     links = json.loads((truth_dir / "person_links.json").read_text())
     key_to_person = {}
-    for fuente, fuente_id, key in con.execute(
-            "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk").fetchall():
+    for fuente, fuente_id, key in con.rows(
+            "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk"):
         person = links.get(fuente, {}).get(fuente_id)
         if person:
             key_to_person[key] = person
     found = {
         (code, key_to_person.get(key, key), str(ref), exp)
-        for code, key, ref, exp in con.execute(
+        for code, key, ref, exp in con.rows(
             "select codigo_alerta, persona_key, fecha_referencia, expediente "
-            "from marts.alertas_interoperabilidad").fetchall()
+            "from marts.alertas_interoperabilidad")
     }
     expected = {(a["codigo_alerta"], a["person_id"], a["fecha_referencia"], a["expediente"])
                 for a in truth["alerts"]}

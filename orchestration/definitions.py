@@ -15,7 +15,7 @@ from orchestration.transform.assets import dbt_resource, hub_dbt_models
 def build_resources(settings: Settings) -> dict:
     """Resources for one set of paths (the environment's, or a test's)."""
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse)),
+        "warehouse": WarehouseResource(location=settings.warehouse_location),
         "landing": LandingZoneResource(root=str(settings.landing_dir)),
         "outbox": OutboxResource(root=str(settings.outbox_dir)),
         "dbt": dbt_resource,

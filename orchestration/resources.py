@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
-import duckdb
 
-# Every step that writes the DuckDB file runs in this pool (limit 1 in dagster.yaml).
+from hub import warehouse
+from hub.warehouse import Warehouse
+
+# Every step that writes the warehouse runs in this pool (limit 1 in dagster.yaml): DuckDB
+# has one writer at a time.
 WAREHOUSE_POOL = "warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file (HUB_WAREHOUSE). One writer at a time."""
+    """The warehouse: a DuckDB file (HUB_WAREHOUSE, one writer at a time) or a PostgreSQL URL
+    (HUB_POSTGRES_URL)."""
 
-    path: str
+    location: str
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
-        try:
+    def connect(self, read_only: bool = False) -> Iterator[Warehouse]:
+        with warehouse.connect(self.location, read_only=read_only) as con:
             yield con
-        finally:
-            con.close()
 
 
 class LandingZoneResource(dg.ConfigurableResource):

@@ -7,9 +7,13 @@ path as `hub run`), into a real DuckDB file; tests then read what it produced.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from postgres_server import postgres_server
 
 from hub.settings import Settings
 from simulator import simulate
@@ -32,22 +36,32 @@ def truth(simulated) -> dict:
     return json.loads((simulated / "truth" / "truth.json").read_text())
 
 
-@pytest.fixture(scope="session")
-def hub_settings(simulated):
-    """The hub's environment pointed at the simulated data folder (warehouse and outbox inside)."""
-    env = pytest.MonkeyPatch()
-    for name, value in {
-        "HUB_DATA_DIR": simulated,
-        "HUB_LANDING_DIR": simulated / "landing",
-        "HUB_WAREHOUSE": simulated / "warehouse.duckdb",
-        "HUB_OUTBOX_DIR": simulated / "outbox",
+@contextmanager
+def hub_environment(data: Path, landing: Path, **extra: object) -> Iterator[Settings]:
+    """The hub's environment for a data folder (warehouse and outbox inside), then restored."""
+    saved = dict(os.environ)
+    os.environ.update({name: str(value) for name, value in {
+        "HUB_DATA_DIR": data,
+        "HUB_LANDING_DIR": landing,
+        "HUB_WAREHOUSE": data / "warehouse.duckdb",
+        "HUB_OUTBOX_DIR": data / "outbox",
         "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
-    }.items():
-        env.setenv(name, str(value))
+        **extra,
+    }.items()})
     settings = Settings.from_env()
     settings.export()
-    yield settings
-    env.undo()
+    try:
+        yield settings
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def hub_settings(simulated):
+    """The hub's environment pointed at the simulated data folder (DuckDB warehouse)."""
+    with hub_environment(simulated, simulated / "landing") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +98,30 @@ def built_warehouse(pipeline_report, hub_settings) -> Path:
     """The DuckDB file after the full pipeline ran on the simulated year."""
     assert all(pipeline_report["outcomes"].values()), pipeline_report
     return hub_settings.warehouse
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory) -> Iterator[str]:
+    """A real PostgreSQL server (Debian's packages), started for the session."""
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_pipeline(simulated, postgres_url, hub_definitions, built_warehouse,
+                      tmp_path_factory) -> Settings:
+    """The same pipeline on the same simulated year, with PostgreSQL as the warehouse.
+
+    Runs after the DuckDB one (built_warehouse): the two never share the environment.
+    """
+    import dagster as dg
+
+    from orchestration.pipeline import run_all
+
+    data = tmp_path_factory.mktemp("hub-on-postgres")
+    with (hub_environment(data, simulated / "landing", HUB_POSTGRES_URL=postgres_url) as settings,
+          dg.DagsterInstance.local_temp(str(data / "dagster_home")) as instance):
+        report = run_all(hub_definitions.defs, instance, settings.landing_dir,
+                         resources=hub_definitions.build_resources(settings), say=lambda _: None)
+    assert all(report["outcomes"].values()), report
+    return settings

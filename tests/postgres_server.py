@@ -12,9 +12,9 @@ import os
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def _bin_dir() -> Path:
@@ -44,7 +44,7 @@ def postgres_server(folder: Path, database: str = "hub") -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         shutil.chown(data, "postgres")
-    run = lambda *args: subprocess.run(_as_server_user(list(args)), check=True,  # noqa: E731
+    run = lambda *args: subprocess.run(_as_server_user(list(args)), check=True,
                                        capture_output=True, text=True)
     run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
         "-E", "UTF8", "--locale=C.UTF-8")

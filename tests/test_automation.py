@@ -146,7 +146,7 @@ def test_requested_run_lands_its_delivery(landing, instance, tmp_path):
     defs = dg.Definitions(
         assets=raw_assets, jobs=jobs, sensors=sensors,
         resources={"landing": LandingZoneResource(root=str(landing)),
-                   "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))},
+                   "warehouse": WarehouseResource(location=str(tmp_path / "warehouse.duckdb"))},
     )
     run = defs.resolve_job_def(request.job_name).execute_in_process(
         partition_key=request.partition_key, instance=instance, tags=request.tags)

@@ -2,41 +2,54 @@
 
 from __future__ import annotations
 
-import json
-
-import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from contracts import feeds
 from hub.linkage import link_quality
 from hub.truth_check import alert_differences, indicator_differences
+from hub.warehouse import connect
 
 
-@pytest.fixture(scope="module")
-def con(built_warehouse):
-    connection = duckdb.connect(str(built_warehouse), read_only=True)
-    yield connection
-    connection.close()
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def con(request):
+    """The warehouse after the whole pipeline: the DuckDB file, then PostgreSQL."""
+    location = (str(request.getfixturevalue("built_warehouse")) if request.param == "duckdb"
+                else request.getfixturevalue("postgres_pipeline").warehouse_location)
+    with connect(location, read_only=True) as warehouse:
+        yield warehouse
+
+
+def test_postgres_publishes_the_same_extract_as_duckdb(hub_settings, built_warehouse,
+                                                       postgres_pipeline):
+    """Same deliveries, same key: byte-identical XML and equal Parquet from either warehouse."""
+    duck, pg = hub_settings.outbox_dir, postgres_pipeline.outbox_dir
+    assert sorted(p.name for p in pg.iterdir()) == sorted(p.name for p in duck.iterdir())
+    for cutoff in duck.iterdir():
+        xml = "estado_ejecucion.xml"
+        assert (pg / cutoff.name / xml).read_bytes() == (cutoff / xml).read_bytes()
+        parquet = "estado_ejecucion.parquet"
+        assert pq.read_table(pg / cutoff.name / parquet).equals(pq.read_table(cutoff / parquet))
 
 
 def test_every_complete_delivery_landed_and_reconciles(con, simulated, truth):
-    rows = con.execute(
+    rows = con.rows(
         "select source, fecha_corte, status, manifest_records, landed_records, quarantined_records "
-        "from raw.deliveries where status = 'landed'").fetchall()
+        "from raw.deliveries where status = 'landed'")
     landed = {(s, f) for s, f, *_ in rows}
     expected = {(s, f) for s, dates in truth["deliveries"].items() for f in dates}
     assert landed == expected
     for source, fecha, _, manifest, n_landed, n_quarantined in rows:
         assert n_landed + n_quarantined == manifest, (source, fecha)
     assert sum(r[4] + r[5] for r in rows) == sum(truth["records"].values())
-    incomplete = con.execute(
-        "select source || '/' || fecha_corte from raw.deliveries where status = 'incomplete'").fetchall()
+    incomplete = con.rows(
+        "select source || '/' || fecha_corte from raw.deliveries where status = 'incomplete'")
     assert [row[0] for row in incomplete] == ["pj_resoluciones/2025-01-05"]
 
 
 def test_quarantine_is_exactly_the_planted_bad_lines(con, truth):
-    found = sorted(con.execute(
-        "select source, fecha_corte, file, record_ordinal from raw.quarantine").fetchall())
+    found = sorted(con.rows(
+        "select source, fecha_corte, file, record_ordinal from raw.quarantine"))
     expected = sorted((q["source"], q["fecha_corte"], q["file"], q["line"]) for q in truth["quarantine"])
     assert found == expected
 
@@ -60,20 +73,20 @@ def test_person_links_against_the_truth(con, simulated):
 
 
 def test_two_documents_are_never_one_person(con):
-    merged = con.execute("""
+    merged = con.rows("""
         select c.persona_key
         from intermediate.int_person_crosswalk as c
         join intermediate.int_person_records as r using (fuente, fuente_id)
         where r.documento_id is not null
         group by c.persona_key
-        having count(distinct r.documento_id) > 1""").fetchall()
+        having count(distinct r.documento_id) > 1""")
     assert merged == []
 
 
 def test_corrections_and_redeliveries_count_once(con, truth):
-    distinct = con.execute("select count(*) from interop.resolucion_judicial").fetchone()[0]
+    distinct = con.rows("select count(*) from interop.resolucion_judicial")[0][0]
     assert distinct == truth["court_resolutions"]["distinct"]
-    corrected = con.execute("select count(*) from interop.resolucion_judicial where version = 2").fetchone()[0]
+    corrected = con.rows("select count(*) from interop.resolucion_judicial where version = 2")[0][0]
     assert corrected == truth["court_resolutions"]["corrected"]
 
 

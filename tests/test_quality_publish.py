@@ -55,7 +55,7 @@ def gate_warehouse(tmp_path, request) -> Path:
 @pytest.fixture
 def resources(gate_warehouse, tmp_path, monkeypatch) -> dict:
     monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))  # validation reports go here
-    return {"warehouse": WarehouseResource(path=str(gate_warehouse)),
+    return {"warehouse": WarehouseResource(location=str(gate_warehouse)),
             "outbox": OutboxResource(root=str(tmp_path / "outbox"))}
 
 

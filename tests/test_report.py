@@ -24,7 +24,7 @@ class Report:
 @pytest.fixture(scope="module")
 def report(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    points = render_report(built_warehouse, out)
+    points = render_report(str(built_warehouse), out)
     html = out.read_text(encoding="utf-8")
     # Parsing as XML is the well-formedness check: every tag closed, every entity escaped.
     return Report(points, html, ET.fromstring(html))

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from lxml import etree
 
+from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import (
     BLOCKING_CHECKS,
@@ -50,34 +50,37 @@ READS = [*(dg.AssetKey(["interop", model]) for model in (
     "establecimiento", "movimiento_penitenciario")),
     dg.AssetKey(["marts", "alertas_interoperabilidad"])]
 
-# One row per (case number in the court feed, person in it): INPE's state on cut-off $cutoff.
+# One row per (case number in the court feed, person in it): INPE's state on cut-off $1.
+# Portable SQL (DuckDB and PostgreSQL): the alerts come from ALERTS_SQL and are nested
+# in Python, so both engines give the same Arrow table.
 ROWS_SQL = """
 WITH cases AS (
     SELECT DISTINCT expediente, persona_key FROM interop.resolucion_judicial
     WHERE expediente IS NOT NULL AND persona_key IS NOT NULL
 ),
 held AS (
-    SELECT * FROM interop.situacion_juridica_historial WHERE fecha_corte = $cutoff
-    QUALIFY row_number() OVER (PARTITION BY persona_key ORDER BY fecha_ingreso DESC, id_interno) = 1
+    SELECT * FROM (
+        SELECT *, row_number() OVER (PARTITION BY persona_key
+                                     ORDER BY fecha_ingreso DESC, id_interno) AS rn
+        FROM interop.situacion_juridica_historial WHERE fecha_corte = $1) AS h
+    WHERE rn = 1
 ),
 last_release AS (
-    SELECT persona_key, fecha_movimiento, motivo FROM interop.movimiento_penitenciario
-    WHERE tipo_movimiento = 'EGRESO' AND fecha_movimiento <= $cutoff AND persona_key IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY persona_key
-                               ORDER BY fecha_movimiento DESC, movimiento_id DESC) = 1
+    SELECT * FROM (
+        SELECT persona_key, fecha_movimiento, motivo,
+               row_number() OVER (PARTITION BY persona_key
+                                  ORDER BY fecha_movimiento DESC, movimiento_id DESC) AS rn
+        FROM interop.movimiento_penitenciario
+        WHERE tipo_movimiento = 'EGRESO' AND fecha_movimiento <= $1
+          AND persona_key IS NOT NULL) AS r
+    WHERE rn = 1
 ),
 medio_libre AS (
-    SELECT * FROM interop.medida_medio_libre
-    QUALIFY row_number() OVER (PARTITION BY persona_key, expediente
-                               ORDER BY fecha_inicio DESC NULLS LAST, id_caso DESC) = 1
-),
-alerts AS (
-    SELECT persona_key, list(struct_pack(
-               codigo := codigo_alerta, expediente := expediente, cod_ep := cod_ep,
-               fecha_referencia := fecha_referencia, dias_abierta := dias_abierta,
-               detalle := detalle) ORDER BY codigo_alerta, expediente, fecha_referencia) AS alertas
-    FROM marts.alertas_interoperabilidad WHERE fecha_corte = $cutoff
-    GROUP BY persona_key
+    SELECT * FROM (
+        SELECT *, row_number() OVER (PARTITION BY persona_key, expediente
+                                     ORDER BY fecha_inicio DESC NULLS LAST, id_caso DESC) AS rn
+        FROM interop.medida_medio_libre) AS m
+    WHERE rn = 1
 )
 SELECT
     c.expediente,
@@ -91,17 +94,39 @@ SELECT
     m.id_caso AS ml_id_caso, m.tipo_medida AS ml_tipo_medida, m.estado AS ml_estado,
     m.fecha_inicio AS ml_fecha_inicio, m.jornadas_impuestas AS ml_jornadas_impuestas,
     m.jornadas_cumplidas AS ml_jornadas_cumplidas,
-    m.establecimiento_medio_libre AS ml_establecimiento,
-    coalesce(a.alertas, []) AS alertas
+    m.establecimiento_medio_libre AS ml_establecimiento
 FROM cases AS c
-INNER JOIN interop.persona AS p USING (persona_key)
-LEFT JOIN held AS h USING (persona_key)
+INNER JOIN interop.persona AS p ON p.persona_key = c.persona_key
+LEFT JOIN held AS h ON h.persona_key = c.persona_key
 LEFT JOIN interop.establecimiento AS e ON e.cod_ep = h.cod_ep
-LEFT JOIN last_release AS r USING (persona_key)
+LEFT JOIN last_release AS r ON r.persona_key = c.persona_key
 LEFT JOIN medio_libre AS m ON m.persona_key = c.persona_key AND m.expediente = c.expediente
-LEFT JOIN alerts AS a USING (persona_key)
 ORDER BY c.expediente, clave_persona
 """
+ALERTS_SQL = """
+SELECT persona_key, codigo_alerta AS codigo, expediente, cod_ep, fecha_referencia, dias_abierta,
+       detalle
+FROM marts.alertas_interoperabilidad WHERE fecha_corte = $1
+ORDER BY persona_key, codigo_alerta, expediente, fecha_referencia
+"""
+
+ALERT = pa.struct([("codigo", pa.string()), ("expediente", pa.string()), ("cod_ep", pa.string()),
+                   ("fecha_referencia", pa.date32()), ("dias_abierta", pa.int32()),
+                   ("detalle", pa.string())])
+# The extract's columns, whichever engine produced them (estado_ejecucion.parquet).
+EXTRACT_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in ("expediente", "clave_persona", "tipo_documento",
+                                "numero_documento", "apellido_paterno", "apellido_materno",
+                                "nombres")]
+    + [("recluido", pa.bool_()), ("id_interno", pa.string()), ("cod_ep", pa.string()),
+       ("nombre_ep", pa.string()), ("situacion_juridica", pa.string()),
+       ("fecha_ingreso", pa.date32()), ("fecha_sentencia", pa.date32()),
+       ("fecha_vencimiento_pena", pa.date32()), ("expediente_inpe", pa.string()),
+       ("ultimo_egreso_fecha", pa.date32()), ("ultimo_egreso_motivo", pa.string()),
+       ("ml_id_caso", pa.string()), ("ml_tipo_medida", pa.string()), ("ml_estado", pa.string()),
+       ("ml_fecha_inicio", pa.date32()), ("ml_jornadas_impuestas", pa.int32()),
+       ("ml_jornadas_cumplidas", pa.int32()), ("ml_establecimiento", pa.string()),
+       ("alertas", pa.list_(ALERT))])
 
 
 class ExtractInvalid(Exception):
@@ -111,9 +136,15 @@ class ExtractInvalid(Exception):
 # --- Rows and files (plain Python) -----------------------------------------------------
 
 
-def build_rows(con: duckdb.DuckDBPyConnection, cutoff: date) -> pa.Table:
-    """The extract's rows (ROWS_SQL), ordered by case number and person."""
-    return con.sql(ROWS_SQL, params={"cutoff": cutoff}).to_arrow_table()
+def build_rows(con: Warehouse, cutoff: date) -> pa.Table:
+    """The extract's rows (ROWS_SQL), ordered by case number and person, with their alerts."""
+    rows = con.arrow(ROWS_SQL, [cutoff])
+    alerts: dict[str, list[dict[str, Any]]] = {}
+    for alert in con.arrow(ALERTS_SQL, [cutoff]).to_pylist():
+        alerts.setdefault(alert.pop("persona_key"), []).append(alert)
+    nested = pa.array([alerts.get(key, []) for key in rows["clave_persona"].to_pylist()],
+                      type=EXTRACT_SCHEMA.field("alertas").type)
+    return rows.append_column("alertas", nested).cast(EXTRACT_SCHEMA)
 
 
 def to_xml(rows: pa.Table, cutoff: date) -> bytes:
@@ -212,10 +243,9 @@ def manifest(files: dict[str, bytes], records: int, run_id: str, cutoff: date,
 # --- The gate -------------------------------------------------------------------------------
 
 
-def newest_landing(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def newest_landing(con: Warehouse) -> datetime | None:
     """When the newest landed delivery arrived: a verdict older than that did not see it."""
-    return con.sql("SELECT max(seen_at) FROM raw.deliveries "
-                   "WHERE status = 'landed'").fetchall()[0][0]
+    return con.rows("SELECT max(seen_at) FROM raw.deliveries WHERE status = 'landed'")[0][0]
 
 
 def gate(verdicts: dict[str, Verdict], cutoff: date, newest: datetime | None) -> list[str]:

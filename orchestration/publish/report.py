@@ -1,6 +1,5 @@
 """The analysts' report: one static HTML page per run, from the marts (hub/report.py)."""
 
-from pathlib import Path
 
 import dagster as dg
 
@@ -26,7 +25,7 @@ def analyst_report(context: dg.AssetExecutionContext,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:
     out = Settings.from_env().data_dir / "reports" / "analyst" / f"{context.run.run_id}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    points = render_report(Path(warehouse.path), out)
+    points = render_report(warehouse.location, out)
     empty = [name for name, n in points.items() if n == 0]
     if empty:
         context.log.warning(f"charts without data: {empty}")

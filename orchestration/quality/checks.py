@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from contracts.expectations import suites
 from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
 from hub.settings import Settings
+from hub.warehouse import Warehouse
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 if TYPE_CHECKING:
@@ -75,6 +76,15 @@ AUDIT_DDL = (
         fecha_corte DATE, reason VARCHAR NOT NULL, row_data JSON NOT NULL,
         quarantined_at TIMESTAMPTZ NOT NULL)""",
 )
+# The JSON columns arrive as text; both engines cast text to JSON on insert.
+VERDICT_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("check_name", pa.string()), ("asset", pa.string()),
+    ("fecha_corte", pa.date32()), ("passed", pa.bool_()), ("severity", pa.string()),
+    ("details", pa.string()), ("checked_at", pa.timestamp("us", tz="UTC"))])
+QUARANTINE_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("check_name", pa.string()), ("asset", pa.string()),
+    ("fecha_corte", pa.date32()), ("reason", pa.string()), ("row_data", pa.string()),
+    ("quarantined_at", pa.timestamp("us", tz="UTC"))])
 
 
 # --- Validation (plain Python) ------------------------------------------------------
@@ -235,14 +245,13 @@ def run_suites(batches: dict[str, pd.DataFrame | Exception]) -> list[CheckOutcom
     return outcomes
 
 
-def read_batches(con: duckdb.DuckDBPyConnection,
-                 names: list[str]) -> dict[str, pd.DataFrame | Exception]:
+def read_batches(con: Warehouse, names: list[str]) -> dict[str, pd.DataFrame | Exception]:
     """Each check's batch, or the database error that kept it from being read."""
     batches: dict[str, pd.DataFrame | Exception] = {}
     for name in names:
         try:
-            batches[name] = con.sql(CHECKS[name].query).df()
-        except duckdb.Error as e:
+            batches[name] = con.df(CHECKS[name].query)
+        except con.Error as e:
             batches[name] = e
     return batches
 
@@ -250,42 +259,38 @@ def read_batches(con: duckdb.DuckDBPyConnection,
 # --- Stored verdicts ------------------------------------------------------------------
 
 
-def latest_cutoff(con: duckdb.DuckDBPyConnection) -> date | None:
+def latest_cutoff(con: Warehouse) -> date | None:
     """The latest registry cut-off: what the verdicts, and the extract, are for."""
-    return con.sql(LATEST_CUTOFF_SQL).fetchall()[0][0]
+    return con.rows(LATEST_CUTOFF_SQL)[0][0]
 
 
-def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_audit_schema(con: Warehouse) -> None:
     for statement in AUDIT_DDL:
         con.execute(statement)
 
 
-def record(con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date | None,
-           outcomes: list[CheckOutcome], report: Path) -> int:
+def record(con: Warehouse, run_id: str, cutoff: date | None, outcomes: list[CheckOutcome],
+           report: Path) -> int:
     """Append the verdicts and the quarantined rows in one transaction; return rows quarantined."""
     now = datetime.now(UTC)
+    verdicts = pa.Table.from_pylist(
+        [{"run_id": run_id, "check_name": o.name, "asset": o.asset, "fecha_corte": cutoff,
+          "passed": o.passed, "severity": o.severity.value,
+          "details": json.dumps(o.details(report), default=str), "checked_at": now}
+         for o in outcomes], schema=VERDICT_SCHEMA)
     # Only row rules quarantine: a batch rule's rows are summaries (one per delivery, per
     # source...), kept as examples in its verdict.
-    verdicts = [(run_id, o.name, o.asset, cutoff, o.passed, o.severity.value,
-                 json.dumps(o.details(report), default=str), now) for o in outcomes]
-    quarantined = pd.DataFrame(
-        [(run_id, o.name, o.asset, cutoff, e.expectation, json.dumps(row), now)
+    quarantined = pa.Table.from_pylist(
+        [{"run_id": run_id, "check_name": o.name, "asset": o.asset, "fecha_corte": cutoff,
+          "reason": e.expectation, "row_data": json.dumps(row), "quarantined_at": now}
          for o in outcomes if not o.suite.blocking for e in o.failed for row in e.failing_rows],
-        columns=["run_id", "check_name", "asset", "fecha_corte", "reason", "row_data",
-                 "quarantined_at"])
+        schema=QUARANTINE_SCHEMA)
     ensure_audit_schema(con)
-    con.begin()
-    try:
-        con.executemany("INSERT INTO audit.check_verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        verdicts)
-        con.register("quarantined_batch", quarantined)
-        con.execute("INSERT INTO audit.quarantine_rows SELECT * FROM quarantined_batch")
-        con.unregister("quarantined_batch")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    return len(quarantined)
+    with con.transaction():
+        con.append("audit.check_verdicts", verdicts)
+        if quarantined.num_rows:
+            con.append("audit.quarantine_rows", quarantined)
+    return quarantined.num_rows
 
 
 def _observed(value: Any) -> str:
@@ -318,16 +323,16 @@ class Verdict:
             for e in failed) or self.details.get("status", "")
 
 
-def latest_verdicts(con: duckdb.DuckDBPyConnection, cutoff: date) -> dict[str, Verdict]:
+def latest_verdicts(con: Warehouse, cutoff: date) -> dict[str, Verdict]:
     """The current state: each check's latest stored verdict for the cut-off."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                         "'audit' AND table_name = 'check_verdicts'").fetchall()[0][0]
+    exists = con.rows("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                      "'audit' AND table_name = 'check_verdicts'")[0][0]
     if not exists:
         return {}
-    rows = con.execute(
-        "SELECT check_name, passed, run_id, checked_at, details FROM audit.check_verdicts "
-        "WHERE fecha_corte = ? QUALIFY row_number() OVER "
-        "(PARTITION BY check_name ORDER BY checked_at DESC) = 1", [cutoff]).fetchall()
+    rows = con.rows(
+        "SELECT check_name, passed, run_id, checked_at, CAST(details AS VARCHAR) FROM ("
+        "SELECT *, row_number() OVER (PARTITION BY check_name ORDER BY checked_at DESC) AS rn "
+        "FROM audit.check_verdicts WHERE fecha_corte = $1) AS v WHERE rn = 1", [cutoff])
     return {r[0]: Verdict(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows}
 
 

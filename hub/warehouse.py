@@ -1,0 +1,168 @@
+"""One SQL interface over the hub's two warehouses: the embedded DuckDB file and PostgreSQL.
+
+The Python steps (landing, quality checks, publication, report) ask the warehouse in SQL
+that both engines accept, with `$1`-style parameters, and get rows or Arrow back. A
+location is a DuckDB file path or a `postgresql://` URL (HUB_POSTGRES_URL). PostgreSQL
+is reached through ADBC, Arrow's own driver: query results arrive as Arrow and appends
+are bulk COPYs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(POSTGRES_SCHEMES)
+
+
+class Warehouse:
+    """A connection to the warehouse; `engine` is "duckdb" or "postgres"."""
+
+    engine: str
+    Error: type[Exception]  # what a failed statement raises
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        raise NotImplementedError
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        raise NotImplementedError
+
+    def append(self, table: str, data: pa.Table) -> None:
+        """Append `data` to `schema.table`, matching columns by name."""
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError
+
+    def df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        return self.arrow(sql, params).to_pandas(date_as_object=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.begin()
+        try:
+            yield
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+
+
+class DuckDBWarehouse(Warehouse):
+    engine = "duckdb"
+    Error = duckdb.Error
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def rows(self, sql, params=()):
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def arrow(self, sql, params=()):
+        return self.con.sql(sql, params=list(params) or None).to_arrow_table()
+
+    def df(self, sql, params=()):
+        return self.con.sql(sql, params=list(params) or None).df()
+
+    def execute(self, sql, params=()):
+        self.con.execute(sql, list(params))
+
+    def append(self, table, data):
+        self.con.register("_appended", data)
+        try:
+            names = ", ".join(data.column_names)
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _appended")
+        finally:
+            self.con.unregister("_appended")
+
+    def begin(self):
+        self.con.begin()
+
+    def commit(self):
+        self.con.commit()
+
+    def rollback(self):
+        self.con.rollback()
+
+
+class PostgresWarehouse(Warehouse):
+    engine = "postgres"
+
+    def __init__(self, url: str):
+        import adbc_driver_manager
+        import adbc_driver_postgresql.dbapi as adbc
+
+        self.Error = adbc_driver_manager.Error
+        # Autocommit: a statement outside `transaction()` stands alone, as on DuckDB.
+        self.con = adbc.connect(url, autocommit=True)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def rows(self, sql, params=()):
+        with self.con.cursor() as cur:
+            cur.execute(sql, list(params) or None)
+            return [tuple(r) for r in cur.fetchall()]
+
+    def arrow(self, sql, params=()):
+        with self.con.cursor() as cur:
+            cur.execute(sql, list(params) or None)
+            return cur.fetch_arrow_table()
+
+    def execute(self, sql, params=()):
+        with self.con.cursor() as cur:
+            cur.execute(sql, list(params) or None)
+
+    def append(self, table, data):
+        schema, _, name = table.rpartition(".")
+        with self.con.cursor() as cur:
+            cur.adbc_ingest(name, data, mode="append", db_schema_name=schema or None)
+
+    def begin(self):
+        self.execute("BEGIN")
+
+    def commit(self):
+        self.execute("COMMIT")
+
+    def rollback(self):
+        self.execute("ROLLBACK")
+
+
+@contextmanager
+def connect(location: str, read_only: bool = False) -> Iterator[Warehouse]:
+    """Open the warehouse at `location` (a DuckDB path or a PostgreSQL URL), then close it.
+
+    `read_only` matters to DuckDB's single writer; on PostgreSQL, readers never block it.
+    """
+    if is_postgres(location):
+        warehouse = PostgresWarehouse(location)
+        try:
+            yield warehouse
+        finally:
+            warehouse.close()
+        return
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(location, read_only=read_only)
+    try:
+        yield DuckDBWarehouse(con)
+    finally:
+        con.close()
