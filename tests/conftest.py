@@ -101,9 +101,9 @@ def built_warehouse(pipeline_report, hub_settings) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server (Debian's packages), started for the session."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+    with postgres_server() as url:
         yield url
 
 

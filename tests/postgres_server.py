@@ -12,9 +12,13 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+SETUP_SQL = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "setup.sql"
 
 
 def _bin_dir() -> Path:
@@ -35,28 +39,37 @@ def _as_server_user(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+def _run(args: list[str], as_server_user: bool = False) -> None:
+    done = subprocess.run(_as_server_user(args) if as_server_user else args,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+
+
 @contextmanager
-def postgres_server(folder: Path, database: str = "hub") -> Iterator[str]:
-    """Yield the URL of a fresh server with `database` (unaccent and pgcrypto installed)."""
+def postgres_server(database: str = "hub") -> Iterator[str]:
+    """Yield the URL of a fresh server with `database`, set up as deploy/postgres/setup.sql says
+    (with the hub_analyst role a DBA would create)."""
     bin_dir, port = _bin_dir(), _free_port()
-    data = folder / "pgdata"
-    data.mkdir(parents=True)
+    # Its own folder, not pytest's: the server's user must be able to reach it.
+    data = Path(tempfile.mkdtemp(prefix="hub-postgres-"))
     if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
         shutil.chown(data, "postgres")
-    run = lambda *args: subprocess.run(_as_server_user(list(args)), check=True,
-                                       capture_output=True, text=True)
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-        "-E", "UTF8", "--locale=C.UTF-8")
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "start",
-        "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-              "-c synchronous_commit=off -c full_page_writes=off")
+    _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+          "-E", "UTF8", "--locale=C.UTF-8"], as_server_user=True)
+    # Durability off: a test server, thrown away at the end.
+    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w",
+          "start", "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+                         "-c synchronous_commit=off -c full_page_writes=off"],
+         as_server_user=True)
     try:
         admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        run("psql", admin, "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {database}")
+        _run(["psql", admin, "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {database}",
+              "-c", "CREATE ROLE hub_analyst NOLOGIN"])
         url = f"postgresql://postgres@127.0.0.1:{port}/{database}"
-        run("psql", url, "-v", "ON_ERROR_STOP=1",
-            "-c", "CREATE EXTENSION unaccent", "-c", "CREATE EXTENSION pgcrypto")
+        _run(["psql", url, "-v", "ON_ERROR_STOP=1", "-f", str(SETUP_SQL)])
         yield url
     finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+             as_server_user=True)
+        shutil.rmtree(data, ignore_errors=True)

@@ -108,3 +108,38 @@ def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instanc
             text = con.execute(f'select count(*) from "{schema}"."{table}" as t '
                                f"where cast(t as varchar) like ?", [f"%{key}%"]).fetchone()
             assert text == (0,), f"{schema}.{table}"
+
+
+ANALYST_DENIED = [
+    "select count(*) from interop.persona",
+    "select count(*) from raw.pj_resoluciones",
+    "select count(*) from staging.stg_pj__resoluciones",
+    "select count(*) from audit.check_verdicts",
+    "delete from marts.indicadores_politica",
+    "update marts.alertas_interoperabilidad set detalle = ''",
+    "create table marts.scratch (x integer)",
+    "drop table marts.indicadores_politica",
+]
+
+
+def test_analysts_only_read_the_marts_on_postgres(postgres_pipeline) -> None:
+    """An analyst's login (role hub_analyst, deploy/postgres/setup.sql) reads every mart,
+    and is refused on every other schema and on any write."""
+    from adbc_driver_manager import ProgrammingError
+
+    from hub.warehouse import connect
+
+    url = postgres_pipeline.warehouse_location
+    with connect(url) as admin:
+        admin.execute("CREATE ROLE analista LOGIN IN ROLE hub_analyst")
+        marts = {t: admin.rows(f"select count(*) from marts.{t}")[0][0] for (t,) in admin.rows(
+            "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert len(marts) >= 8 and marts["indicadores_politica"] > 0
+    with connect(url.replace("postgres@", "analista@", 1)) as analyst:
+        assert {t: analyst.rows(f"select count(*) from marts.{t}")[0][0] for t in marts} == marts
+        for statement in ANALYST_DENIED:
+            with pytest.raises(ProgrammingError, match="permission denied|must be owner"):
+                analyst.execute(statement)
+    with connect(url) as admin:
+        assert admin.rows("select count(*) from marts.indicadores_politica")[0][0] == marts[
+            "indicadores_politica"]
