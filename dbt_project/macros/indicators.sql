@@ -2,8 +2,8 @@
     floor((20000 n + d) / 2d) / 100. (Float rounding would get x.xx5 wrong.) -#}
 {% macro pct_half_up(numerator, denominator) -%}
 case when {{ denominator }} > 0 then
-    cast(cast(floor(cast(20000 * {{ numerator }} + {{ denominator }} as double)
-                    / cast(2 * {{ denominator }} as double)) as bigint) as decimal(18, 2)) / 100
+    cast(cast(floor(cast(20000 * {{ numerator }} + {{ denominator }} as double precision)
+                    / cast(2 * {{ denominator }} as double precision)) as bigint) as decimal(18, 2)) / 100
 end
 {%- endmacro %}
 

@@ -9,9 +9,10 @@
 {% macro default__regex_full_match(expr, pattern) -%}regexp_full_match({{ expr }}, '{{ pattern }}'){%- endmacro %}
 {% macro postgres__regex_full_match(expr, pattern) -%}({{ expr }} ~ '^(?:{{ pattern }})$'){%- endmacro %}
 
+{#- Tokens in byte order, as DuckDB's list_sort: collate "C" whatever the database's collation. -#}
 {% macro sorted_tokens(expr) -%}{{ return(adapter.dispatch('sorted_tokens')(expr)) }}{%- endmacro %}
 {% macro default__sorted_tokens(expr) -%}array_to_string(list_sort(string_split({{ expr }}, ' ')), ' '){%- endmacro %}
-{% macro postgres__sorted_tokens(expr) -%}array_to_string(array(select t from unnest(string_to_array({{ expr }}, ' ')) as t order by t), ' '){%- endmacro %}
+{% macro postgres__sorted_tokens(expr) -%}array_to_string(array(select t from unnest(string_to_array({{ expr }}, ' ')) as t order by t collate "C"), ' '){%- endmacro %}
 
 {% macro parse_date(expr) -%}{{ return(adapter.dispatch('parse_date')(expr)) }}{%- endmacro %}
 {#- Dates arrive as DD/MM/YYYY (registry) or ISO (court, medio libre); anything else is NULL. -#}
@@ -19,11 +20,24 @@
 coalesce(try_strptime(nullif(trim({{ expr }}), ''), '%d/%m/%Y')::date, try_cast(nullif(trim({{ expr }}), '') as date))
 {%- endmacro %}
 {% macro postgres__parse_date(expr) -%}
+{#- to_date() raises on an impossible day (31/02/2024) where DuckDB's try_ functions give
+    NULL: the parts are checked first, in nested CASEs (AND does not fix evaluation order). -#}
 case
-  when trim({{ expr }}) ~ '^\d{2}/\d{2}/\d{4}$' then to_date(trim({{ expr }}), 'DD/MM/YYYY')
-  when trim({{ expr }}) ~ '^\d{4}-\d{2}-\d{2}$' then to_date(trim({{ expr }}), 'YYYY-MM-DD')
+  when trim({{ expr }}) ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' then {{ postgres__checked_date("split_part(trim(" ~ expr ~ "), '/', 3)", "split_part(trim(" ~ expr ~ "), '/', 2)", "split_part(trim(" ~ expr ~ "), '/', 1)") }}
+  when trim({{ expr }}) ~ '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$' then {{ postgres__checked_date("split_part(trim(" ~ expr ~ "), '-', 1)", "split_part(trim(" ~ expr ~ "), '-', 2)", "split_part(trim(" ~ expr ~ "), '-', 3)") }}
 end
 {%- endmacro %}
+{% macro postgres__checked_date(y, m, d) -%}
+case when cast({{ y }} as integer) >= 1 and cast({{ m }} as integer) between 1 and 12 then
+  case when cast({{ d }} as integer) between 1
+            and extract(day from make_date(cast({{ y }} as integer), cast({{ m }} as integer), 1) + interval '1 month - 1 day')
+       then make_date(cast({{ y }} as integer), cast({{ m }} as integer), cast({{ d }} as integer)) end
+end
+{%- endmacro %}
+
+{#- White space as DuckDB's \s (RE2): PostgreSQL's \s also takes \v and the no-break
+    space (U+00A0), which would make the engines disagree on the same text. -#}
+{% macro ascii_space_class() -%}[ \t\n\r\f]{%- endmacro %}
 
 {% macro to_int(expr) -%}cast(nullif(trim({{ expr }}), '') as integer){%- endmacro %}
 
@@ -62,7 +76,7 @@ end
 {#- Canonical NNNNN-YYYY-I-CCCC-OO-MM-JJ from loosely written case numbers (missing
     leading zeros, spaces, lower case). NULL when it does not fit: a part with more
     digits than its width is never cut to fit. -#}
-{%- set clean = "regexp_replace(upper(" ~ expr ~ "), '\\s', '', 'g')" -%}
+{%- set clean = "regexp_replace(upper(" ~ expr ~ "), '" ~ ascii_space_class() ~ "', '', 'g')" -%}
 case when {{ regex_full_match(clean, '[0-9]{1,5}-[0-9]{4}-[0-9]+-[0-9]{1,4}-(JR|SP|JP|JU|JC)-PE-[0-9]{1,2}') }}
      then lpad(split_part({{ clean }}, '-', 1), 5, '0') || '-' || split_part({{ clean }}, '-', 2) || '-'
        || split_part({{ clean }}, '-', 3) || '-' || lpad(split_part({{ clean }}, '-', 4), 4, '0') || '-'
@@ -80,11 +94,21 @@ end
 {#- HMAC-SHA256 under HUB_PSEUDONYM_KEY. On DuckDB a UDF registered by hub.dbt_plugin
     holds the key; on PostgreSQL pgcrypto's hmac() reads it from the session setting hub.pseudonym_key, so it never appears in compiled SQL. -#}
 {% macro default__pseudonym(expr) -%}hub_pseudonym({{ expr }}){%- endmacro %}
-{% macro postgres__pseudonym(expr) -%}encode(hmac({{ expr }}, current_setting('hub.pseudonym_key'), 'sha256'), 'hex'){%- endmacro %}
+{% macro postgres__pseudonym(expr) -%}encode(hmac(cast({{ expr }} as text), current_setting('hub.pseudonym_key'), 'sha256'), 'hex'){%- endmacro %}
+
+{#- hub_pseudonym(text) on PostgreSQL too (on-run-start), wrapping the macro above: unit
+    tests' expected rows are plain SQL, rendered without macros, and call it by name.
+    DuckDB needs nothing: hub.dbt_plugin registers it. -#}
+{% macro create_pseudonym_function() -%}{{ return(adapter.dispatch('create_pseudonym_function')()) }}{%- endmacro %}
+{% macro default__create_pseudonym_function() -%}{%- endmacro %}
+{% macro postgres__create_pseudonym_function() -%}
+create or replace function {{ target.schema }}.hub_pseudonym(identity text) returns text
+language sql stable strict as $fn$ select {{ postgres__pseudonym('identity') }} $fn$
+{%- endmacro %}
 
 {% macro normalize_text(expr) -%}
 {#- Upper case, no accents, single spaces: for descriptions, not for matching names. -#}
-nullif(trim(regexp_replace(upper({{ strip_accents(expr) }}), '\s+', ' ', 'g')), '')
+nullif(trim(regexp_replace(upper({{ strip_accents(expr) }}), '{{ ascii_space_class() }}+', ' ', 'g')), '')
 {%- endmacro %}
 
 {% macro json_text(column, keys) -%}{{ return(adapter.dispatch('json_text')(column, keys)) }}{%- endmacro %}

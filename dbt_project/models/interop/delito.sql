@@ -18,7 +18,8 @@ unioned as (
 select
     articulo,
     {{ normalize_text('descripcion') }} as descripcion,
-    max(generico) as delito_generico
+    -- collate "C": the same pick on both engines, whatever PostgreSQL's collation.
+    max(generico collate "C") as delito_generico
 from unioned
 where articulo is not null and descripcion is not null
 group by 1, 2

@@ -10,8 +10,9 @@ with linked as (
 ),
 
 ranked as (
+    -- collate "C": byte order of ids on both engines, whatever PostgreSQL's collation.
     select *, row_number() over (
-        partition by persona_key order by documento_id is null, preference, fuente_id
+        partition by persona_key order by documento_id is null, preference, fuente_id collate "C"
     ) as attribute_rank
     from linked
 ),
