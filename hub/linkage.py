@@ -22,8 +22,8 @@ def link_quality(con: Warehouse, truth_dir: Path) -> dict:
     links = json.loads((truth_dir / "person_links.json").read_text())
     documents = json.loads((truth_dir / "truth.json").read_text())["person_documents"]
     truth = {(src, sid): pid for src, ids in links.items() for sid, pid in ids.items()}
-    predicted = dict(((src, sid), key) for src, sid, key in con.rows(
-        "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk"))
+    predicted = {(src, sid): key for src, sid, key in con.rows(
+        "select fuente, fuente_id, persona_key from intermediate.int_person_crosswalk")}
     common = truth.keys() & predicted.keys()
     true_groups = Counter(truth[r] for r in common)
     pred_groups = Counter(predicted[r] for r in common)

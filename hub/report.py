@@ -308,7 +308,7 @@ def preventive_detention_chart(con: Warehouse) -> Chart:
         """
         select banda, banda_hasta_dias is null, sum(personas) from marts.prision_preventiva_tiempos
         where fecha_corte = (select max(fecha_corte) from marts.prision_preventiva_tiempos)
-        group by all order by min(banda_desde_dias)""",
+        group by banda, banda_hasta_dias is null order by min(banda_desde_dias)""",
     )
     return Chart(
         "prision_preventiva",

@@ -7,7 +7,7 @@ partition range); everything downstream then runs once for the latest state.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import dagster as dg
 from dagster._core.storage.tags import (

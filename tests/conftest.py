@@ -119,8 +119,9 @@ def postgres_pipeline(simulated, postgres_url, hub_definitions, built_warehouse,
     from orchestration.pipeline import run_all
 
     data = tmp_path_factory.mktemp("hub-on-postgres")
+    home = tmp_path_factory.mktemp("dagster_home_postgres")
     with (hub_environment(data, simulated / "landing", HUB_POSTGRES_URL=postgres_url) as settings,
-          dg.DagsterInstance.local_temp(str(data / "dagster_home")) as instance):
+          dg.DagsterInstance.local_temp(str(home)) as instance):
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
                          resources=hub_definitions.build_resources(settings), say=lambda _: None)
     assert all(report["outcomes"].values()), report

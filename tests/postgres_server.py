@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 SETUP_SQL = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "setup.sql"
 
 
@@ -41,7 +40,7 @@ def _as_server_user(args: list[str]) -> list[str]:
 
 def _run(args: list[str], as_server_user: bool = False) -> None:
     done = subprocess.run(_as_server_user(args) if as_server_user else args,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
 
@@ -59,8 +58,8 @@ def postgres_server(database: str = "hub") -> Iterator[str]:
           "-E", "UTF8", "--locale=C.UTF-8"], as_server_user=True)
     # Durability off: a test server, thrown away at the end.
     _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w",
-          "start", "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-                         "-c synchronous_commit=off -c full_page_writes=off"],
+          "start", "-o", (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+                         "-c synchronous_commit=off -c full_page_writes=off")],
          as_server_user=True)
     try:
         admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"

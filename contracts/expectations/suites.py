@@ -2,6 +2,7 @@
 
 A suite is a query over the warehouse (the batch, read into a DataFrame) and the
 expectations GX validates on it, in GX's own form (`{"type": ..., "kwargs": ...}`).
+The queries are SQL that DuckDB and PostgreSQL both run (the warehouse may be either).
 
 - Row rules (`kind="row"`) validate the rows of one table; the rows that fail are
   quarantined and the check warns: one bad row must not hold back every court.
@@ -240,11 +241,12 @@ UNMATCHED_COURT_SUBJECTS = Suite(
     kind="batch",
     description="The share of court subjects that match no INPE person is plausible.",
     query="""
-SELECT count(*) FILTER (WHERE en_poder_judicial AND NOT en_registro AND NOT en_medio_libre)
-           AS sin_inpe,
-       count(*) FILTER (WHERE en_poder_judicial) AS sujetos_judiciales,
-       sin_inpe / nullif(sujetos_judiciales, 0) AS proporcion_sin_inpe
-FROM interop.persona""",
+SELECT sin_inpe, sujetos_judiciales,
+       CAST(sin_inpe AS DOUBLE PRECISION) / nullif(sujetos_judiciales, 0) AS proporcion_sin_inpe
+FROM (SELECT count(*) FILTER (WHERE en_poder_judicial AND NOT en_registro
+                                    AND NOT en_medio_libre) AS sin_inpe,
+             count(*) FILTER (WHERE en_poder_judicial) AS sujetos_judiciales
+      FROM interop.persona) AS counts""",
     expectations=(
         not_null("proporcion_sin_inpe"),
         expect("column_values_to_be_between", column="proporcion_sin_inpe",
@@ -267,9 +269,9 @@ WITH figures AS (
                AS pct_cumplimiento_medio_libre
     FROM marts.indicadores_politica GROUP BY periodo
 )
-SELECT c.periodo, CAST(f.poblacion_intramuros AS DOUBLE) AS poblacion_intramuros,
-       CAST(f.pct_sin_sentencia AS DOUBLE) AS pct_sin_sentencia,
-       CAST(f.pct_cumplimiento_medio_libre AS DOUBLE) AS pct_cumplimiento_medio_libre
+SELECT c.periodo, CAST(f.poblacion_intramuros AS DOUBLE PRECISION) AS poblacion_intramuros,
+       CAST(f.pct_sin_sentencia AS DOUBLE PRECISION) AS pct_sin_sentencia,
+       CAST(f.pct_cumplimiento_medio_libre AS DOUBLE PRECISION) AS pct_cumplimiento_medio_libre
 FROM (SELECT DISTINCT fecha_corte AS periodo FROM interop.situacion_juridica_historial) AS c
 LEFT JOIN figures AS f USING (periodo)
 ORDER BY c.periodo""",
