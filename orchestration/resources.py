@@ -9,11 +9,17 @@ from pathlib import Path
 import dagster as dg
 
 from hub import warehouse
+from hub.settings import Settings
 from hub.warehouse import Warehouse
 
 # Every step that writes the warehouse runs in this pool (limit 1 in dagster.yaml): DuckDB
 # has one writer at a time.
 WAREHOUSE_POOL = "warehouse"
+
+
+def warehouse_kind() -> str:
+    """The warehouse's engine, as a Dagster kind tag on the assets that live in it."""
+    return "postgres" if Settings.from_env().postgres_url else "duckdb"
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -13,7 +13,12 @@ import dagster as dg
 import connectors
 from connectors.warehouse import SOURCE_TABLES
 from contracts import feeds
-from orchestration.resources import WAREHOUSE_POOL, LandingZoneResource, WarehouseResource
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    LandingZoneResource,
+    WarehouseResource,
+    warehouse_kind,
+)
 
 RECONCILED_CHECK = "landed_plus_quarantined_equals_manifest"
 OWNER = "team:data-engineering"
@@ -35,7 +40,7 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name=f"land_{source}",
-        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", "duckdb"}, owners=[OWNER],
+        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
                             description=description) for key in keys],
         partitions_def=partitions_for(source),
         backfill_policy=dg.BackfillPolicy.single_run(),

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.resources import WAREHOUSE_POOL, warehouse_kind
 from orchestration.transform.project import dbt_project
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
@@ -34,7 +34,7 @@ class HubDbtTranslator(DagsterDbtTranslator):
             automation_condition=FOLLOW_UPSTREAM,
             group_name=LAYER_GROUPS.get(layer, layer),
             owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
-            kinds={"dbt", "duckdb"},
+            kinds={"dbt", warehouse_kind()},
         )
 
 
