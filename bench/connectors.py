@@ -4,10 +4,11 @@
 
 Per source, every complete delivery lands into a fresh DuckDB file: the connector's whole
 job (manifest, sha256, parse, quarantine, lineage, one transaction per delivery). Beside
-it, on the same files: a bare lxml iterparse loop (parse, touch nothing) and
-pandas.read_xml for the court files; DuckDB's own read_csv (all_varchar) and read_json
-into a table for the registry and medio libre files. Ratios are connector MB/s over the
-other's MB/s (>1: the connector is faster). With --repeat, each keeps its best wall time,
+it, on the same files: the floors, a bare lxml iterparse loop (parse, touch nothing) for
+the court files and DuckDB's own read_csv (all_varchar) and read_json into a table for the
+registry and medio libre files; and the naive peer, pandas (read_xml, read_csv) with
+`to_sql` into a DuckDB file (SQLAlchemy, duckdb_engine), on a sample of the files. Ratios
+are connector MB/s over the other's MB/s (>1: the connector is faster). With --repeat, each keeps its best wall time,
 which tames a busy machine; CPU seconds (all threads) are shown beside wall seconds.
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd  # imported up front: pyarrow imports it on first use, a one-off ~2 s
+import sqlalchemy
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,9 +35,12 @@ from connectors.delivery import Delivery, parse_manifest
 from connectors.inpe_registro import DUCKDB_ENCODINGS
 from contracts import feeds
 
-# pandas.read_xml holds whole documents and is slow: it reads a sample of about this many
-# MB of court files, spread over the deliveries, and is compared per MB.
-PANDAS_SAMPLE_MB = 25
+# The naive peer is slow (to_sql inserts row by row): it reads a sample of about this many
+# MB, spread over the deliveries, and is compared per MB.
+PANDAS_SAMPLE_MB = 5
+
+PEER_XML, PEER_CSV = "pandas.read_xml + to_sql", "pandas.read_csv + to_sql"
+NOT_FLOORS = ("connector", PEER_XML, PEER_CSV)
 
 File = tuple[Path, str, int]  # path, manifest encoding, manifest record count
 
@@ -95,12 +100,31 @@ def bare_iterparse(files: list[File]) -> Callable[[Path], int]:
     return run
 
 
-def pandas_read_xml(files: list[File]) -> Callable[[Path], int]:
-    def run(_: Path) -> int:
-        return sum(len(pd.read_xml(str(p), xpath="//r:Resolucion", parser="lxml", dtype=str,
-                                   namespaces={"r": feeds.PJ_NAMESPACE}, encoding=e))
-                   for p, e, _ in files)
+def pandas_to_duckdb(files: list[File],
+                     read: Callable[[Path, str], pd.DataFrame]) -> Callable[[Path], int]:
+    """The naive peer: each file read with pandas, then `DataFrame.to_sql` into DuckDB."""
+    def run(work: Path) -> int:
+        engine = sqlalchemy.create_engine(f"duckdb:///{work / 'pandas.duckdb'}")
+        rows = 0
+        for i, (path, encoding, _) in enumerate(files):
+            frame = read(path, encoding)
+            if len(frame):
+                frame.to_sql(f"t{i}", engine, index=False)
+                rows += len(frame)
+        engine.dispose()
+        return rows
     return run
+
+
+def read_xml(path: Path, encoding: str) -> pd.DataFrame:
+    if b"Resolucion " not in path.read_bytes():  # read_xml refuses a batch with none
+        return pd.DataFrame()
+    return pd.read_xml(str(path), xpath="//r:Resolucion", parser="lxml", dtype=str,
+                       namespaces={"r": feeds.PJ_NAMESPACE}, encoding=encoding)
+
+
+def read_csv(path: Path, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(path, sep="|", dtype=str, encoding=encoding)
 
 
 def spread_sample(files: list[File], mb: float) -> list[File]:
@@ -114,15 +138,18 @@ def bench_source(source: str, deliveries: list[Delivery], repeat: int) -> list[d
     for path, _, _ in files:  # the same page-cache state for every contender
         path.read_bytes()
     runs = [measure("connector", files, connector(deliveries), repeat)]
+    sample = spread_sample(files, PANDAS_SAMPLE_MB)
+    note = f"sample: {len(sample)} of {len(files)} files" if len(sample) < len(files) else ""
     if source == "pj_resoluciones":
-        sample = spread_sample(files, PANDAS_SAMPLE_MB)
-        note = f"sample: {len(sample)} of {len(files)} files" if len(sample) < len(files) else ""
         runs += [measure("lxml iterparse (bare loop)", files, bare_iterparse(files), repeat),
-                 measure("pandas.read_xml", sample, pandas_read_xml(sample), repeat, note)]
+                 measure(PEER_XML, sample,
+                         pandas_to_duckdb(sample, read_xml), repeat, note)]
     elif source == "inpe_registro":
-        runs.append(measure("duckdb read_csv (all_varchar)", files, duckdb_reader(
+        runs += [measure("duckdb read_csv (all_varchar)", files, duckdb_reader(
             files, lambda p, e: f"read_csv('{p}', delim='|', quote='\"', header=true, "
-                                f"all_varchar=true, encoding='{DUCKDB_ENCODINGS[e]}')"), repeat))
+                                f"all_varchar=true, encoding='{DUCKDB_ENCODINGS[e]}')"), repeat),
+                 measure(PEER_CSV, sample,
+                         pandas_to_duckdb(sample, read_csv), repeat, note)]
     else:
         runs.append(measure("duckdb read_json", files, duckdb_reader(
             files, lambda p, _: f"read_json('{p}', format='newline_delimited', "
