@@ -1,0 +1,55 @@
+"""The extract's XML writer on hand-made rows: escaping, the XSD's last word, no partial file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from lxml import etree
+
+from orchestration.publish.extract import EXTRACT_SCHEMA, NAMESPACE, ExtractInvalid, to_xml
+
+CUTOFF = date(2024, 12, 31)
+
+
+def subject(**values) -> dict:
+    row = {field.name: None for field in EXTRACT_SCHEMA}
+    row.update(expediente="00123-2023-0-1801-JR-PE-01", clave_persona="a" * 64,
+               tipo_documento="DNI", numero_documento="40123456", apellido_paterno="QUISPE",
+               recluido=True, id_interno="INT0000001", cod_ep="EP0101", nombre_ep="EP LIMA",
+               situacion_juridica="PROCESADO", fecha_ingreso=date(2024, 3, 1), alertas=[])
+    row.update(values)
+    return row
+
+
+def rows(*subjects: dict) -> pa.Table:
+    return pa.Table.from_pylist(list(subjects), schema=EXTRACT_SCHEMA)
+
+
+def test_text_and_attributes_are_escaped_and_read_back_as_written():
+    tricky = 'O\'HIGGINS & <SONS> "EL" \t TORO'
+    xml = to_xml(rows(subject(nombres=tricky, id_interno='ID "7" & <8>')), CUTOFF)
+    ns = {"e": NAMESPACE}
+    root = etree.fromstring(xml)
+    assert root.get("registros") == "1" and root.get("fechaCorte") == "2024-12-31"
+    assert root.findtext("e:Expediente/e:Sujeto/e:Nombres", namespaces=ns) == tricky
+    assert root.find("e:Expediente/e:Sujeto/e:Recluido", ns).get("idInterno") == 'ID "7" & <8>'
+
+
+def test_subjects_of_one_case_share_its_element():
+    xml = to_xml(rows(subject(), subject(clave_persona="b" * 64),
+                      subject(expediente="00124-2023-0-1801-JR-PE-01")), CUTOFF)
+    cases = etree.fromstring(xml).findall(f"{{{NAMESPACE}}}Expediente")
+    assert [len(c) for c in cases] == [2, 1]
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"clave_persona": "not-a-pseudonym"}, "does not validate"),
+    ({"situacion_juridica": "LIBRE"}, "does not validate"),
+    ({"cod_ep": None}, "does not validate"),  # a required attribute left out
+    ({"nombres": "BELL\x07"}, "not well-formed"),  # a control character XML cannot hold
+])
+def test_a_row_the_xsd_refuses_raises(bad, match):
+    with pytest.raises(ExtractInvalid, match=match):
+        to_xml(rows(subject(), subject(**bad)), CUTOFF)
