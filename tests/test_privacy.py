@@ -110,6 +110,24 @@ def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instanc
             assert text == (0,), f"{schema}.{table}"
 
 
+def test_pseudonym_key_is_in_no_postgres_table_or_function(postgres_pipeline) -> None:
+    """On PostgreSQL the key is a session setting: no table, view or function body holds it."""
+    from hub.warehouse import connect
+
+    key = os.environ["HUB_PSEUDONYM_KEY"]
+    assert key.startswith("test-pseudonym-key")
+    with connect(postgres_pipeline.warehouse_location, read_only=True) as con:
+        tables = con.rows("select table_schema, table_name from information_schema.tables "
+                          "where table_schema not in ('raw', 'pg_catalog', 'information_schema')")
+        assert len(tables) > 30
+        for schema, table in tables:
+            found = con.rows(f'select count(*) from "{schema}"."{table}" as t '
+                             "where cast(t as text) like $1", [f"%{key}%"])
+            assert found == [(0,)], f"{schema}.{table}"
+        assert con.rows("select count(*) from pg_proc where prosrc like $1", [f"%{key}%"]) == [(0,)]
+        assert con.rows("select count(*) from pg_proc where proname = 'hub_pseudonym'") == [(1,)]
+
+
 ANALYST_DENIED = [
     "select count(*) from interop.persona",
     "select count(*) from raw.pj_resoluciones",
