@@ -327,6 +327,8 @@ def write_medio_libre(world: World, landing: Path, rng: random.Random, n_invalid
         if not lines:
             continue
         source = lines[rng.randrange(len(lines))]
+        while source.startswith("\x00"):  # a line already made faulty: draw again
+            source = lines[rng.randrange(len(lines))]
         if fault == "repeat":
             bad = source
         elif fault == "invalid":

@@ -240,3 +240,18 @@ def test_scale_one_reproduces_the_2024_report(scale):
     cumplimiento = truth_mod.indicators(world)["2024-12-31"]["OP04_PCT_CUMPLIMIENTO_MEDIO_LIBRE"]
     assert (cumplimiento["numerador"], cumplimiento["denominador"]) == (27_968, 92_151)
     assert Counter(a["codigo_alerta"] for a in truth_mod.alerts(world)) == PLANTED
+
+
+def test_many_medio_libre_faults_never_stack_on_one_line(tmp_path):
+    """At national scale x10 a fault drew a line already made faulty, and crashed."""
+    import random
+
+    from simulator.writers import write_medio_libre
+
+    world = build_world(0.005, 7)
+    _, quarantine = write_medio_libre(world, tmp_path, random.Random(1), n_invalid=300,
+                                      n_without_id=300, n_repeated=300)
+    assert len(quarantine) == 600
+    lines = [line for path in tmp_path.rglob("*.jsonl")
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    assert not any("\x00" in line for line in lines)
