@@ -247,7 +247,7 @@ class Simulator:
         self._dnis: set[str] = set()
         self._name_keys: set[tuple] = set()
         self._seq = {"person": 0, "interno": 0, "resolution": 0, "ml": 0}
-        self._case_seq: dict[tuple[str, int], int] = {}
+        self._case_seq: dict[tuple[str, int, int], int] = {}
 
     # --- small helpers ----------------------------------------------------
     def sc(self, n: int, minimum: int = 0) -> int:
@@ -327,9 +327,11 @@ class Simulator:
     # --- cases and resolutions ---------------------------------------------
     def new_case(self, cod_departamento: str, year: int, offence: Offence) -> Case:
         distrito, seat = JUDICIAL_DISTRICTS[cod_departamento]
-        key = (seat, year)
-        self._case_seq[key] = self._case_seq.get(key, 0) + self.rng.randint(1, 2)
-        juzgado = self.rng.randint(1, 9)
+        step, juzgado = self.rng.randint(1, 2), self.rng.randint(1, 9)
+        # Numbered per court, not per seat: Lima's seat alone would pass the five digits
+        # of NNNNN at ten times the national scale.
+        key = (seat, year, juzgado)
+        self._case_seq[key] = self._case_seq.get(key, 0) + step
         expediente = f"{self._case_seq[key]:05d}-{year}-0-{seat}-JR-PE-{juzgado:02d}"
         return Case(expediente=expediente, seat=seat, distrito=distrito, offence=offence)
 

@@ -227,6 +227,8 @@ def test_same_seed_same_bytes(tmp_path):
 def test_scale_one_reproduces_the_2024_report(scale):
     """At scale 1 the last cut-off gives the December 2024 figures of outputs.md."""
     world = build_world(scale, 42)
+    # Case numbers have five digits (NNNNN): ten times this scale must still fit.
+    assert max(int(r.case.expediente[:5]) for r in world.resolutions) < 10_000
     figures = {k: v["valor"] for k, v in truth_mod.indicators(world)["2024-12-31"].items()}
     assert figures["POBLACION_INTRAMUROS"] == 99_448
     assert figures["POBLACION_SENTENCIADA"] == TARGETS["SENTENCIADOS"] == 61_798
