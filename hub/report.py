@@ -171,10 +171,6 @@ def month_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
-def _rows(con: Warehouse, sql: str) -> list[tuple]:
-    return con.rows(sql)
-
-
 def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
     rows = con.rows(
         "select periodo, valor from marts.indicadores_politica "
@@ -206,8 +202,7 @@ def population_charts(con: Warehouse) -> list[Chart]:
 
 
 def occupancy_chart(con: Warehouse) -> Chart:
-    latest = _rows(
-        con,
+    latest = con.rows(
         """
         select establecimiento, poblacion, capacidad_albergue, pct_ocupacion, hacinamiento
         from marts.poblacion_por_establecimiento
@@ -233,15 +228,13 @@ def occupancy_chart(con: Warehouse) -> Chart:
 
 
 def alert_charts(con: Warehouse) -> list[Chart]:
-    by_code = _rows(
-        con,
+    by_code = con.rows(
         """
         select codigo_alerta, count(*) from marts.alertas_interoperabilidad
         group by 1 order by 2 desc, 1""",
     )
     # MANDATO_SIN_INGRESO concerns persons not held: no establishment, hence no region.
-    by_region = _rows(
-        con,
+    by_region = con.rows(
         """
         select coalesce(e.oficina_regional, 'Sin establecimiento'), count(*)
         from marts.alertas_interoperabilidad as a
@@ -267,8 +260,7 @@ def alert_charts(con: Warehouse) -> list[Chart]:
 
 
 def productive_prisons_chart(con: Warehouse) -> Chart:
-    rows = _rows(
-        con,
+    rows = con.rows(
         """
         select programa, sum(personas) from marts.carceles_productivas
         where fecha_corte = (select max(fecha_corte) from marts.carceles_productivas)
@@ -285,8 +277,7 @@ def productive_prisons_chart(con: Warehouse) -> Chart:
 
 
 def open_regime_chart(con: Warehouse) -> Chart:
-    rows = _rows(
-        con,
+    rows = con.rows(
         """
         select tipo_medida, sum(activos), sum(casos) from marts.medio_libre_cumplimiento
         where fecha_corte = (select max(fecha_corte) from marts.medio_libre_cumplimiento)
@@ -303,8 +294,7 @@ def open_regime_chart(con: Warehouse) -> Chart:
 
 
 def preventive_detention_chart(con: Warehouse) -> Chart:
-    rows = _rows(
-        con,
+    rows = con.rows(
         """
         select banda, banda_hasta_dias is null, sum(personas) from marts.prision_preventiva_tiempos
         where fecha_corte = (select max(fecha_corte) from marts.prision_preventiva_tiempos)
@@ -322,8 +312,7 @@ def preventive_detention_chart(con: Warehouse) -> Chart:
 
 
 def latest_indicators(con: Warehouse) -> tuple[date | None, list[tuple]]:
-    rows = _rows(
-        con,
+    rows = con.rows(
         """
         select periodo, codigo_indicador, valor, numerador, denominador
         from marts.indicadores_politica

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from hub.warehouse import connect
+
 # Column names that announce personal data (nombre_ep would too: call it establecimiento).
 PERSONAL_COLUMN = re.compile(r"nombre|apellido|documento|dni|pasaporte", re.IGNORECASE)
 
@@ -87,6 +89,16 @@ def test_no_name_or_document_number_in_any_value(con: duckdb.DuckDBPyConnection)
     assert not leaks, f"personal data in marts (table, column, kind, values): {leaks}"
 
 
+def tables_holding(con, text: str) -> list[str]:
+    """Every table or view (outside raw) with a row whose text holds `text`, on either engine."""
+    tables = con.rows("select table_schema, table_name from information_schema.tables where "
+                      "table_schema not in ('raw', 'pg_catalog', 'information_schema')")
+    assert len(tables) > 30  # the scan reached the hub's schemas
+    return [f"{schema}.{table}" for schema, table in tables
+            if con.rows(f'select count(*) from "{schema}"."{table}" as t '
+                        "where cast(t as text) like $1", [f"%{text}%"]) != [(0,)]]
+
+
 def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instance, hub_settings):
     """The HMAC key is in no event log, no metadata, no dbt log or compiled SQL, no table."""
     key = os.environ["HUB_PSEUDONYM_KEY"]  # the tests' own key (conftest.hub_settings)
@@ -101,29 +113,16 @@ def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instanc
         for path in folder.rglob("*"):
             if path.is_file() and path.suffix != ".duckdb":
                 assert key.encode() not in path.read_bytes(), path
-    with duckdb.connect(str(built_warehouse), read_only=True) as con:
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_schema not in ('raw')").fetchall()
-        for schema, table in tables:
-            text = con.execute(f'select count(*) from "{schema}"."{table}" as t '
-                               f"where cast(t as varchar) like ?", [f"%{key}%"]).fetchone()
-            assert text == (0,), f"{schema}.{table}"
+    with connect(str(built_warehouse), read_only=True) as con:
+        assert tables_holding(con, key) == []
 
 
 def test_pseudonym_key_is_in_no_postgres_table_or_function(postgres_pipeline) -> None:
     """On PostgreSQL the key is a session setting: no table, view or function body holds it."""
-    from hub.warehouse import connect
-
     key = os.environ["HUB_PSEUDONYM_KEY"]
     assert key.startswith("test-pseudonym-key")
     with connect(postgres_pipeline.warehouse_location, read_only=True) as con:
-        tables = con.rows("select table_schema, table_name from information_schema.tables "
-                          "where table_schema not in ('raw', 'pg_catalog', 'information_schema')")
-        assert len(tables) > 30
-        for schema, table in tables:
-            found = con.rows(f'select count(*) from "{schema}"."{table}" as t '
-                             "where cast(t as text) like $1", [f"%{key}%"])
-            assert found == [(0,)], f"{schema}.{table}"
+        assert tables_holding(con, key) == []
         assert con.rows("select count(*) from pg_proc where prosrc like $1", [f"%{key}%"]) == [(0,)]
         assert con.rows("select count(*) from pg_proc where proname = 'hub_pseudonym'") == [(1,)]
 
@@ -144,8 +143,6 @@ def test_analysts_only_read_the_marts_on_postgres(postgres_pipeline) -> None:
     """An analyst's login (role hub_analyst, deploy/postgres/setup.sql) reads every mart,
     and is refused on every other schema and on any write."""
     from adbc_driver_manager import ProgrammingError
-
-    from hub.warehouse import connect
 
     url = postgres_pipeline.warehouse_location
     with connect(url) as admin:
