@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow.parquet as pq
 import pytest
+from conftest import hub_environment
 
 from contracts import feeds
 from hub.linkage import link_quality
@@ -88,6 +91,25 @@ def test_corrections_and_redeliveries_count_once(con, truth):
     assert distinct == truth["court_resolutions"]["distinct"]
     corrected = con.rows("select count(*) from interop.resolucion_judicial where version = 2")[0][0]
     assert corrected == truth["court_resolutions"]["corrected"]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_dbt_unit_tests_pass(engine, request, simulated, tmp_path):
+    """Every dbt unit test passes on both engines (`hub run` leaves them to this suite)."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.transform.project import DBT_PROJECT_DIR
+
+    settings = request.getfixturevalue("hub_settings" if engine == "duckdb" else "postgres_pipeline")
+    with hub_environment(settings.data_dir, settings.landing_dir,
+                         HUB_POSTGRES_URL=settings.postgres_url or ""):
+        result = dbtRunner().invoke([
+            "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path)])
+    assert result.success, result.exception
+    names = sorted(r.node.name for r in result.result.results if r.status == "pass")
+    expected = json.loads((tmp_path / "manifest.json").read_text())["unit_tests"]
+    assert names == sorted(test["name"] for test in expected.values()) and len(names) >= 15
 
 
 def test_every_check_passed(pipeline_report):

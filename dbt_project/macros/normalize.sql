@@ -113,9 +113,27 @@ nullif(trim(regexp_replace(upper({{ strip_accents(expr) }}), '{{ ascii_space_cla
 
 {% macro json_text(column, keys) -%}{{ return(adapter.dispatch('json_text')(column, keys)) }}{%- endmacro %}
 {#- A JSON field as text, by a list of keys and array indexes; JSON null -> NULL. -#}
-{% macro default__json_text(column, keys) -%}
-json_extract_string({{ column }}, '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}.{{ k }}{% endif %}{% endfor %}')
+{% macro default__json_text(column, keys) -%}json_extract_string({{ column }}, '{{ json_path(keys) }}'){%- endmacro %}
+{% macro postgres__json_text(column, keys) -%}({{ json_pointer('cast(' ~ column ~ ' as jsonb)', keys) }}){%- endmacro %}
+
+{#- Many fields of one JSON document, parsed once (parsing dominates: once per field
+    took 13 s for the 200 thousand medio libre lines of scale 1). `parse_json_fields`
+    goes in one CTE, `json_field_columns` ({alias: keys}) in the next. -#}
+{% macro parse_json_fields(column, fields) -%}{{ return(adapter.dispatch('parse_json_fields')(column, fields)) }}{%- endmacro %}
+{% macro default__parse_json_fields(column, fields) -%}
+json_extract_string({{ column }}, [{% for keys in fields.values() %}'{{ json_path(keys) }}'{{ ', ' if not loop.last }}{% endfor %}])
 {%- endmacro %}
-{% macro postgres__json_text(column, keys) -%}
-(cast({{ column }} as jsonb){% for k in keys %} {{ '->>' if loop.last else '->' }} {% if k is number %}{{ k }}{% else %}'{{ k }}'{% endif %}{% endfor %})
+{% macro postgres__parse_json_fields(column, fields) -%}cast({{ column }} as jsonb){%- endmacro %}
+
+{% macro json_field_columns(parsed, fields) -%}{{ return(adapter.dispatch('json_field_columns')(parsed, fields)) }}{%- endmacro %}
+{% macro default__json_field_columns(parsed, fields) -%}
+{%- for alias in fields %}{{ parsed }}[{{ loop.index }}] as {{ alias }}{{ ',\n        ' if not loop.last }}{% endfor %}
+{%- endmacro %}
+{% macro postgres__json_field_columns(parsed, fields) -%}
+{%- for alias, keys in fields.items() %}({{ json_pointer(parsed, keys) }}) as {{ alias }}{{ ',\n        ' if not loop.last }}{% endfor %}
+{%- endmacro %}
+
+{% macro json_path(keys) -%}${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}.{{ k }}{% endif %}{% endfor %}{%- endmacro %}
+{% macro json_pointer(jsonb, keys) -%}
+{{ jsonb }}{% for k in keys %} {{ '->>' if loop.last else '->' }} {% if k is number %}{{ k }}{% else %}'{{ k }}'{% endif %}{% endfor %}
 {%- endmacro %}

@@ -1,7 +1,36 @@
 {#- Medio libre JSON lines, typed: one row per landed line (versions and repeats
     included; int_ml__casos_versiones keeps each version once). -#}
+{%- set record_fields = {
+    'tipo_documento': ['persona', 'tipo_documento'],
+    'numero_documento': ['persona', 'numero_documento'],
+    'apellido_paterno': ['persona', 'apellido_paterno'],
+    'apellido_materno': ['persona', 'apellido_materno'],
+    'nombres': ['persona', 'nombres'],
+    'fecha_nacimiento_texto': ['persona', 'fecha_nacimiento'],
+    'sexo': ['persona', 'sexo'],
+    'expediente_original': ['expediente'],
+    'organo_jurisdiccional': ['organo_jurisdiccional'],
+    'tipo_medida': ['tipo_medida'],
+    'establecimiento_medio_libre': ['establecimiento_medio_libre'],
+    'fecha_inicio_texto': ['fecha_inicio'],
+    'jornadas_impuestas': ['jornadas_impuestas'],
+    'jornadas_cumplidas': ['jornadas_cumplidas'],
+    'estado': ['estado'],
+    'motivo_estado': ['motivo_estado'],
+    'programa_tratamiento': ['programa_tratamiento', 'programa'],
+    'evaluacion_tratamiento': ['programa_tratamiento', 'evaluacion'],
+    've_dispositivo': ['vigilancia_electronica', 'dispositivo'],
+    've_fecha_instalacion': ['vigilancia_electronica', 'fecha_instalacion'],
+    've_activo': ['vigilancia_electronica', 'activo'],
+} -%}
+
 with source as (
     {{ landed_with_cutoff(source('raw_inpe', 'inpe_medio_libre')) }}
+),
+
+parsed as (
+    select *, {{ parse_json_fields('record', record_fields) }} as record_fields
+    from source
 ),
 
 extracted as (
@@ -9,33 +38,13 @@ extracted as (
         id_caso,
         cast(version as integer) as version,
         {{ parse_date('fecha_actualizacion') }} as fecha_actualizacion,
-        {{ json_text('record', ['persona', 'tipo_documento']) }} as tipo_documento,
-        {{ json_text('record', ['persona', 'numero_documento']) }} as numero_documento,
-        {{ json_text('record', ['persona', 'apellido_paterno']) }} as apellido_paterno,
-        {{ json_text('record', ['persona', 'apellido_materno']) }} as apellido_materno,
-        {{ json_text('record', ['persona', 'nombres']) }} as nombres,
-        {{ json_text('record', ['persona', 'fecha_nacimiento']) }} as fecha_nacimiento_texto,
-        {{ json_text('record', ['persona', 'sexo']) }} as sexo,
-        {{ json_text('record', ['expediente']) }} as expediente_original,
-        {{ json_text('record', ['organo_jurisdiccional']) }} as organo_jurisdiccional,
-        {{ json_text('record', ['tipo_medida']) }} as tipo_medida,
-        {{ json_text('record', ['establecimiento_medio_libre']) }} as establecimiento_medio_libre,
-        {{ json_text('record', ['fecha_inicio']) }} as fecha_inicio_texto,
-        {{ json_text('record', ['jornadas_impuestas']) }} as jornadas_impuestas,
-        {{ json_text('record', ['jornadas_cumplidas']) }} as jornadas_cumplidas,
-        {{ json_text('record', ['estado']) }} as estado,
-        {{ json_text('record', ['motivo_estado']) }} as motivo_estado,
-        {{ json_text('record', ['programa_tratamiento', 'programa']) }} as programa_tratamiento,
-        {{ json_text('record', ['programa_tratamiento', 'evaluacion']) }} as evaluacion_tratamiento,
-        {{ json_text('record', ['vigilancia_electronica', 'dispositivo']) }} as ve_dispositivo,
-        {{ json_text('record', ['vigilancia_electronica', 'fecha_instalacion']) }} as ve_fecha_instalacion,
-        {{ json_text('record', ['vigilancia_electronica', 'activo']) }} as ve_activo,
+        {{ json_field_columns('record_fields', record_fields) }},
         cast(delivery_fecha_corte as date) as fecha_corte,
         _delivery_id,
         _file,
         _record_ordinal,
         _loaded_at
-    from source
+    from parsed
 )
 
 select
