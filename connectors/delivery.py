@@ -199,19 +199,31 @@ def record_hash(raw_text: bytes) -> str:
     return hashlib.sha256(raw_text).hexdigest()
 
 
+def fields_hash_sql(columns: Sequence[str]) -> str:
+    """SQL for the `_record_hash` of a parsed record: sha256 of its fields as a JSON array.
+
+    JSON keeps NULL apart from "" and escapes every delimiter, so the array is the whole
+    content; DuckDB computes it vectorised on all cores, beside the insert.
+    """
+    return f"sha256(to_json([{', '.join(columns)}]))"
+
+
 class Landing:
     """One delivery's writes inside its transaction: lineage on every row, and quarantine."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, delivery_id: str, delivery: Delivery):
         self.con, self.delivery_id, self.delivery = con, delivery_id, delivery
 
-    def insert(self, table: str, columns: Sequence[str], relation: str, file: str) -> int:
-        """Land `relation`: a SQL FROM item with `columns`, `_record_ordinal`, `_record_hash`."""
+    def insert(self, table: str, columns: Sequence[str], relation: str, file: str,
+               relation_params: Sequence[object] = ()) -> int:
+        """Land `relation`: a SQL FROM item with `columns`, `_record_ordinal`, `_record_hash`
+        (and `?` placeholders bound to `relation_params`)."""
         cols = ", ".join(columns)
         sql = (f"INSERT INTO {SCHEMA}.{table} ({cols}, _delivery_id, _file, _record_ordinal, "
                f"_loaded_at, _record_hash) SELECT {cols}, ?, ?, _record_ordinal, "
                f"current_timestamp, _record_hash FROM {relation}")
-        return self.con.execute(sql, [self.delivery_id, file]).fetchall()[0][0]
+        params = [self.delivery_id, file, *relation_params]
+        return self.con.execute(sql, params).fetchall()[0][0]
 
     def quarantine(self, file: str, relation: str) -> int:
         """Append `relation` (record_ordinal, raw_text, reason) to raw.quarantine."""

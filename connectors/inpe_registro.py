@@ -1,26 +1,40 @@
 """INPE penitentiary registry extract (pipe-delimited CSV) -> raw.inpe_<file>.
 
-DuckDB's `read_csv` parses (explicit spec columns, all VARCHAR, no sniffing) and
-sets aside unparseable rows (`store_rejects`), which go to raw.quarantine. The
-header is checked here first: a header that differs from the spec refuses the
-file, since a shifted column would land values under the wrong names.
+DuckDB's `read_csv` parses (explicit spec columns, all VARCHAR, no sniffing) straight
+into the raw table, one pass, and sets aside unparseable rows (`store_rejects`),
+which go to raw.quarantine. The header is checked here first: a header that differs
+from the spec refuses the file, since a shifted column would land values under the
+wrong names.
+
+`_record_hash` is the sha256 of the record's fields as a JSON array (NULL for an
+empty field), computed by DuckDB during the insert: the whole parsed content.
 
 Line numbers: DuckDB numbers records (a quoted field may span lines), so the
 physical line where each record starts is worked out from the bytes: newlines
 inside quoted fields do not start a record, and blank lines are skipped by DuckDB
-but still counted in its numbering.
+but still counted in its numbering. Rows land numbered as if every record were one
+line (the n-th row, in file order, on line n + 1); the rows after a blank line, a
+multi-line record or a rejected record are then renumbered to their physical line.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from connectors.delivery import DeliveryRefused, FileCounts, Landing, ManifestFile, record_hash
-from connectors.warehouse import REGISTRY_COLUMNS, REGISTRY_TABLES
+from connectors.delivery import (
+    DeliveryRefused,
+    FileCounts,
+    Landing,
+    ManifestFile,
+    fields_hash_sql,
+)
+from connectors.warehouse import REGISTRY_COLUMNS, REGISTRY_TABLES, SCHEMA
 from contracts import feeds
 
 DUCKDB_ENCODINGS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1"}
@@ -30,18 +44,21 @@ _BOM = b"\xef\xbb\xbf"
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one registry CSV: its rows land or are quarantined with their physical line."""
-    records = read_records(path, entry.encoding)
-    check_header(entry.name, records[0][1] if records else b"")
+    encoding = DUCKDB_ENCODINGS[entry.encoding]
+    records = Records.read(path, entry.encoding)
+    check_header(entry.name, records.text(0) if records.count else b"", encoding)
     con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+    # row_number() OVER () is the row's position in the file (DuckDB preserves the order).
+    parsed = (f"""(SELECT *, row_number() OVER () + 1 AS _record_ordinal,
+                          {fields_hash_sql(columns)} AS _record_hash
+                   FROM read_csv(?, columns = {{{spec}}}, header = true, auto_detect = false,
+                       delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
+                       store_rejects = true, rejects_table = '_registry_rejects',
+                       rejects_scan = '_registry_reject_scans'))""")
     try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM read_csv(?,
-                columns = {{{spec}}}, header = true, auto_detect = false, delim = ?, quote = ?,
-                escape = ?, encoding = ?, strict_mode = true, store_rejects = true,
-                rejects_table = '_registry_rejects', rejects_scan = '_registry_reject_scans')""",
-            [str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
-             DUCKDB_ENCODINGS[entry.encoding]])
+        landed = landing.insert(REGISTRY_TABLES[entry.name], columns, parsed, entry.name, [
+            str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
     except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
         reason = str(e).splitlines()[0]
         raise DeliveryRefused(f"{entry.name}: not readable as one CSV file ({reason})") from None
@@ -49,70 +66,115 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     # a record may fail on several columns but is quarantined once.
     rejects = dict(con.execute("SELECT line, lower(replace(min(error_type), ' ', '_')) FROM "
                                "_registry_rejects GROUP BY line").fetchall())
-    accepted = [(line, raw) for number, (line, raw) in enumerate(records[1:], 2)
-                if raw and number not in rejects]
-    rows = con.execute("SELECT count(*) FROM _registry_rows").fetchall()[0][0]
-    if rows != len(accepted):
-        raise DeliveryRefused(f"{entry.name}: {rows} rows parsed but {len(accepted)} records "
+    con.execute("DROP TABLE _registry_rejects; DROP TABLE _registry_reject_scans")
+    accepted = records.accepted_lines(rejects)
+    if landed != len(accepted):
+        raise DeliveryRefused(f"{entry.name}: {landed} rows parsed but {len(accepted)} records "
                               "found in the file: cannot tell their line numbers")
-    lines, raws = zip(*accepted) if accepted else ((), ())
-    lineage = pa.table({"_record_ordinal": pa.array(lines, pa.int64()),
-                        "_record_hash": pa.array(list(map(record_hash, raws)), pa.string())})
-    with landing.staged("_registry_lineage", lineage):
-        landed = landing.insert(
-            REGISTRY_TABLES[entry.name], columns,
-            "(SELECT * FROM _registry_rows POSITIONAL JOIN _registry_lineage)", entry.name)
+    _renumber(landing, REGISTRY_TABLES[entry.name], entry.name, accepted)
     quarantined = 0
     if rejects:
         bad = pa.Table.from_pylist([
-            {"record_ordinal": records[number - 1][0], "reason": reason,
-             "raw_text": records[number - 1][1].decode(errors="backslashreplace")}
+            {"record_ordinal": records.line(number - 1), "reason": reason,
+             "raw_text": records.text(number - 1).decode(encoding, errors="backslashreplace")}
             for number, reason in sorted(rejects.items())])
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
-    con.execute("DROP TABLE _registry_rows; DROP TABLE _registry_rejects; "
-                "DROP TABLE _registry_reject_scans")
     return FileCounts(landed, quarantined)
 
 
-def read_records(path: Path, encoding: str) -> list[tuple[int, bytes]]:
-    """(physical line where it starts, raw text) of each record, the header first.
+@dataclass(frozen=True)
+class Records:
+    """Where each record of a CSV file starts and ends, found on its bytes, the header first.
 
-    Our copy of the text, in UTF-8 without BOM or CRs, serves the header check, line
-    numbers, raw text and hashes; DuckDB parses the file itself. A newline inside a
-    quoted field does not end a record; only a line holding a quote can open or close a
-    quoted field, so only those lines are scanned.
+    `data` is the file without BOM (UTF-8) and with LF line ends, in the file's encoding:
+    delimiter, quote and newline are the same byte in both encodings, so only the header
+    and rejected records are ever decoded. Line bounds are offsets in `data`.
     """
-    data = path.read_bytes()
-    if encoding != "UTF-8":
-        data = data.decode(encoding).encode()
-    lines = data.removeprefix(_BOM).replace(b"\r\n", b"\n").split(b"\n")
-    if lines[-1] == b"":  # the final newline ends the last line, it does not start one
-        lines.pop()
-    if _QUOTE not in data:
-        return list(enumerate(lines, 1))
-    records: list[tuple[int, bytes]] = []
-    open_record: list[bytes] = []  # the lines of a record still inside a quoted field
-    start = 0
-    for number, line in enumerate(lines, 1):
-        if open_record:
-            open_record.append(line)
-            if _QUOTE in line and not _quote_state(line, True):
-                records.append((start, b"\n".join(open_record)))
-                open_record = []
-        elif _QUOTE in line and _quote_state(line, False):
-            start, open_record = number, [line]
-        else:
-            records.append((number, line))
-    if open_record:  # an unterminated quote runs to the end of the file
-        records.append((start, b"\n".join(open_record)))
-    return records
+
+    data: bytes
+    line_starts: np.ndarray
+    line_ends: np.ndarray
+    first_lines: np.ndarray  # per record, the index of the physical line where it starts
+
+    @classmethod
+    def read(cls, path: Path, encoding: str) -> Records:
+        data = path.read_bytes()
+        if encoding == "UTF-8":
+            data = data.removeprefix(_BOM)
+        data = data.replace(b"\r\n", b"\n")
+        newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
+        line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
+        line_starts = np.concatenate(([0], newlines + 1))[:len(line_ends)]
+        inside = _inside_quoted_fields(data, line_starts, line_ends)
+        return cls(data, line_starts, line_ends, np.flatnonzero(~inside))
+
+    @property
+    def count(self) -> int:
+        return len(self.first_lines)
+
+    def line(self, record: int) -> int:
+        """The physical line (1-based) where record `record` (0-based) starts."""
+        return int(self.first_lines[record]) + 1
+
+    def text(self, record: int) -> bytes:
+        """The raw text of record `record` (0-based), its inner newlines included."""
+        last = (self.first_lines[record + 1] if record + 1 < self.count
+                else len(self.line_starts)) - 1
+        return self.data[self.line_starts[self.first_lines[record]]:self.line_ends[last]]
+
+    def accepted_lines(self, rejects: dict[int, str]) -> np.ndarray:
+        """The physical line of each record DuckDB lands, in file order: every record but
+        the header, blank ones and the `rejects` (by record number, the header being 1)."""
+        one_line = np.diff(self.first_lines, append=len(self.line_starts)) == 1
+        empty = (self.line_ends == self.line_starts)[self.first_lines]
+        keep = ~(one_line & empty)
+        keep[:1] = False
+        keep[[number - 1 for number in rejects]] = False
+        return self.first_lines[keep] + 1
 
 
-def check_header(name: str, first_line: bytes) -> None:
+def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.ndarray
+                          ) -> np.ndarray:
+    """Per physical line, whether it continues a record whose quoted field holds a newline.
+
+    Only a line holding a quote can open or close a quoted field, so only those lines
+    are scanned; the lines after an opening one, up to the closing one, continue it.
+    """
+    inside = np.zeros(len(line_starts) + 1, np.int64)  # +1 where a span starts, -1 after
+    quotes = np.flatnonzero(np.frombuffer(data, np.uint8) == _QUOTE[0])
+    in_quotes, opened = False, 0
+    for number in np.unique(np.searchsorted(line_ends, quotes)).tolist():
+        was_in_quotes = in_quotes
+        in_quotes = _quote_state(data[line_starts[number]:line_ends[number]], in_quotes)
+        if in_quotes and not was_in_quotes:
+            opened = number
+        elif was_in_quotes and not in_quotes:
+            inside[opened + 1] += 1
+            inside[number + 1] -= 1
+    if in_quotes:  # an unterminated quote runs to the end of the file
+        inside[opened + 1] += 1
+    return np.cumsum(inside[:-1]) > 0
+
+
+def _renumber(landing: Landing, table: str, file: str, lines: np.ndarray) -> None:
+    """Give the landed rows whose record is not on line n + 1 their physical line."""
+    provisional = np.arange(2, len(lines) + 2)
+    moved = lines != provisional
+    if not moved.any():
+        return
+    shifts = pa.table({"provisional": provisional[moved], "line": lines[moved]})
+    with landing.staged("_registry_renumbered", shifts):
+        landing.con.execute(
+            f"UPDATE {SCHEMA}.{table} SET _record_ordinal = r.line FROM _registry_renumbered r "
+            "WHERE _delivery_id = ? AND _file = ? AND _record_ordinal = r.provisional",
+            [landing.delivery_id, file])
+
+
+def check_header(name: str, first_line: bytes, encoding: str) -> None:
     """Refuse a file whose header is not exactly the spec's columns, in the spec's order."""
     expected = list(feeds.REGISTRY_FILES[name])
-    text = first_line.decode(errors="replace")
+    text = first_line.decode(encoding, errors="replace")
     if not text.strip():
         raise DeliveryRefused(f"{name} line 1: empty file, expected the header "
                               f"{feeds.CSV_DELIMITER.join(expected)}")

@@ -20,7 +20,13 @@ from pathlib import Path
 import pyarrow as pa
 from lxml import etree
 
-from connectors.delivery import DeliveryRefused, FileCounts, Landing, ManifestFile
+from connectors.delivery import (
+    DeliveryRefused,
+    FileCounts,
+    Landing,
+    ManifestFile,
+    fields_hash_sql,
+)
 from connectors.warehouse import PJ_COLUMNS
 from contracts import feeds
 
@@ -59,10 +65,9 @@ _ID, _VERSION, _DELITOS, _ID_LOTE, _FECHA_CORTE = (
     _COL[c] for c in ("id", "version", "delitos", "id_lote", "fecha_corte"))
 _HOSTILE = (b"<!DOCTYPE", b"<!ENTITY")
 _STAGED = "_pj_batch"
-# A Resolucion's canonical content, whose sha256 is its `_record_hash`: its row as a JSON
-# array (hashed by DuckDB, vectorised: cheaper than JSON-encoding each row in Python).
-_RELATION = (f"(SELECT *, sha256(to_json([{', '.join(PJ_COLUMNS)}])) AS _record_hash "
-             f"FROM {_STAGED})")
+# A Resolucion's `_record_hash` covers its flattened row (hashed by DuckDB, vectorised:
+# cheaper than JSON-encoding each row in Python).
+_RELATION = f"(SELECT *, {fields_hash_sql(PJ_COLUMNS)} AS _record_hash FROM {_STAGED})"
 
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
