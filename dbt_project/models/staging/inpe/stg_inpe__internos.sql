@@ -7,8 +7,9 @@ with source as (
     1.2 million rows hold 140 thousand distinct records): the costly normalising is
     done once per distinct content hash, and the result joined back to every row. -#}
 distinct_records as (
+    -- From the raw table itself: reading it twice is cheaper than keeping the joined rows.
     select distinct on (_record_hash) *
-    from source
+    from {{ source('raw_inpe', 'inpe_internos') }}
 ),
 
 typed as (
