@@ -191,14 +191,6 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
     return paths
 
 
-def record_hash(raw_text: bytes) -> str:
-    """`_record_hash` of a line-based record: sha256 of its raw text in UTF-8, no line end.
-
-    Computed in Python: hashlib is several times faster than DuckDB's sha256 here.
-    """
-    return hashlib.sha256(raw_text).hexdigest()
-
-
 def fields_hash_sql(columns: Sequence[str]) -> str:
     """SQL for the `_record_hash` of a parsed record: sha256 of its fields as a JSON array.
 
