@@ -34,6 +34,55 @@ class Suite:
     def blocking(self) -> bool:
         return self.kind == "batch"
 
+    @property
+    def columns(self) -> tuple[str, ...] | None:
+        """The batch's columns that the expectations read, or None if one reads them all."""
+        read: dict[str, None] = {}  # in order of first use
+        for expectation in self.expectations:
+            columns = columns_read(expectation)
+            if columns is None:
+                return None
+            read.update(dict.fromkeys(columns))
+        return tuple(read)
+
+    @property
+    def columns_query(self) -> str:
+        """The batch with only the columns the expectations read: a wide table's batch is
+        far cheaper to read and to validate."""
+        if self.columns is None:
+            return self.query
+        quoted = ", ".join(f'"{column}"' for column in self.columns)
+        return f"SELECT {quoted} FROM ({self.query}) AS batch"
+
+
+# Expectations on the batch as a whole that read no column: its row count.
+ROW_COUNT_EXPECTATIONS = ("expect_table_row_count_to_be_between", "expect_table_row_count_to_equal")
+
+
+def columns_read(expectation: dict[str, Any]) -> tuple[str, ...] | None:
+    """The columns an expectation reads, its row condition's included; None if it may read
+    any (a table-level expectation such as the table's column set, an unknown condition)."""
+    kind, kwargs = expectation["type"], expectation["kwargs"]
+    if kind.startswith("expect_table_") and kind not in ROW_COUNT_EXPECTATIONS:
+        return None
+    named = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    named += kwargs.get("column_list", [])
+    condition = kwargs.get("row_condition")
+    if condition is None:
+        return tuple(named)
+    condition_columns = condition_columns_read(condition)
+    return None if condition_columns is None else (*named, *condition_columns)
+
+
+def condition_columns_read(condition: Any) -> tuple[str, ...] | None:
+    """The columns a serialised GX row condition tests; None for one in another form."""
+    if isinstance(condition, dict) and "column" in condition:  # a comparison, a null test
+        return (condition["column"]["name"],)
+    if isinstance(condition, dict) and condition.get("conditions"):  # and, or
+        parts = [condition_columns_read(c) for c in condition["conditions"]]
+        return None if None in parts else tuple(c for p in parts for c in p)
+    return None
+
 
 def expect(kind: str, **kwargs: Any) -> dict[str, Any]:
     """One expectation in GX's form, e.g. expect("column_values_to_not_be_null", column="x")."""
