@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from lxml import etree
 
+from contracts.expectations.suites import Suite, at_most, expect, not_null, when
 from orchestration.publish.extract import (
     MANIFEST_FILE,
     NAMESPACE,
@@ -212,6 +213,7 @@ def test_row_rule_failures_are_quarantined_and_do_not_block(resources, gate_ware
     reason, row = quarantined[0]
     assert "jornadas_cumplidas" in reason
     assert json.loads(row)["jornadas_cumplidas"] == json.loads(row)["jornadas_impuestas"] + 5
+    assert json.loads(row)["persona_key"]  # the whole row, not only the columns checked
     assert run_publish(resources).success  # a warning, not a gate
 
 
@@ -226,6 +228,19 @@ def test_a_check_that_gx_cannot_evaluate_is_an_error_not_bad_data(resources, gat
                                                "WHERE run_id = ? AND check_name = ?",
                                result.run_id, ESTABLECIMIENTO_VALID)
     assert not passed and json.loads(details)["status"] == "error"
+
+
+def test_a_suite_reads_only_the_columns_its_expectations_read():
+    conditional = Suite(("interop", "x"), "row", "", "SELECT * FROM interop.x", (
+        not_null("a"), at_most("b", "c"),
+        expect("column_values_to_be_between", column="d", min_value=1, **when("e", "X"))))
+    assert conditional.columns == ("a", "c", "b", "d", "e")
+    assert conditional.columns_query == ('SELECT "a", "c", "b", "d", "e" FROM '
+                                         "(SELECT * FROM interop.x) AS batch")
+    # An expectation on the table's shape reads every column: the whole batch.
+    shape = Suite(("interop", "x"), "batch", "", "SELECT * FROM interop.x", (
+        not_null("a"), expect("table_columns_to_match_set", column_set=["a"])))
+    assert shape.columns is None and shape.columns_query == shape.query
 
 
 def test_the_gate_wants_a_passing_verdict_newer_than_the_data():
