@@ -9,8 +9,7 @@ the court files and DuckDB's own read_csv (all_varchar) and read_json into a tab
 registry and medio libre files; and the naive peer, pandas (read_xml, read_csv) with
 `to_sql` into a DuckDB file (SQLAlchemy, duckdb_engine), on a sample of the files. Ratios
 are connector MB/s over the other's MB/s (>1: the connector is faster). With --repeat, each keeps its best wall time,
-which tames a busy machine; CPU seconds (all threads, and the worker processes the court
-connector parses with) are shown beside wall seconds.
+which tames a busy machine; CPU seconds (all threads) are shown beside wall seconds.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -48,21 +46,15 @@ NOT_FLOORS = ("connector", PEER_XML, PEER_CSV)
 File = tuple[Path, str, int]  # path, manifest encoding, manifest record count
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its children that have exited (worker processes)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
-
-
 def measure(label: str, files: list[File], run: Callable[[Path], int], repeat: int,
             note: str = "") -> dict:
     """Best of `repeat` runs, each in a fresh working directory."""
     best = None
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="bench-connectors-") as work:
-            wall, cpu = time.perf_counter(), cpu_seconds()
+            wall, cpu = time.perf_counter(), time.process_time()
             rows = run(Path(work))
-            wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if best is None or wall < best[0]:
             best = (wall, cpu, rows)
     wall, cpu, rows = best

@@ -16,9 +16,8 @@ from connectors import inpe_medio_libre, inpe_registro, pj_resoluciones
 from connectors.delivery import (
     Delivery,
     DeliveryRefused,
-    LandFiles,
+    LandFile,
     LandingResult,
-    each_file,
     find_deliveries,
     land,
 )
@@ -27,10 +26,10 @@ from connectors.postgres import land_in_postgres
 from connectors.warehouse import ensure_schema
 from hub.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
-CONNECTORS: dict[str, LandFiles] = {
-    "pj_resoluciones": pj_resoluciones.land_files,
-    "inpe_registro": each_file(inpe_registro.land_file),
-    "inpe_medio_libre": each_file(inpe_medio_libre.land_file),
+CONNECTORS: dict[str, LandFile] = {
+    "pj_resoluciones": pj_resoluciones.land_file,
+    "inpe_registro": inpe_registro.land_file,
+    "inpe_medio_libre": inpe_medio_libre.land_file,
 }
 
 __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",

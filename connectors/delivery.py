@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -236,23 +236,10 @@ class Landing:
 
 
 LandFile = Callable[[Landing, Path, ManifestFile], FileCounts]
-# A connector: lands a delivery's (path, manifest entry) pairs, yielding each file's counts
-# in manifest order as it is landed.
-LandFiles = Callable[[Landing, Sequence[tuple[Path, ManifestFile]]], Iterator[FileCounts]]
 
 
-def each_file(land_file: LandFile) -> LandFiles:
-    """The connector that lands files one after the other with `land_file`."""
-    def land_files(landing: Landing, files: Sequence[tuple[Path, ManifestFile]]
-                   ) -> Iterator[FileCounts]:
-        for path, entry in files:
-            yield land_file(landing, path, entry)
-    return land_files
-
-
-def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_files: LandFiles
-         ) -> LandingResult:
-    """Land a complete delivery with `land_files` (the source's connector), once.
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile) -> LandingResult:
+    """Land a complete delivery with `land_file` (the source's connector), once.
 
     Same fingerprint as a landed delivery: no-op. Different fingerprint for the same
     folder: the earlier delivery's rows are removed and it is marked `superseded`.
@@ -272,7 +259,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_files: LandFil
         paths = verify_files(delivery, manifest)
         con.begin()
         try:
-            result = _land_files(con, delivery, delivery_id, manifest, paths, land_files)
+            result = _land_files(con, delivery, delivery_id, manifest, paths, land_file)
             con.commit()
         except BaseException:
             con.rollback()
@@ -307,8 +294,7 @@ def _delivery_id(delivery: Delivery, fingerprint: str) -> str:
 
 
 def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id: str,
-                manifest: Manifest, paths: dict[str, Path], land_files: LandFiles
-                ) -> LandingResult:
+                manifest: Manifest, paths: dict[str, Path], land_file: LandFile) -> LandingResult:
     """Inside the transaction: retire what this delivery replaces, land every file, log it."""
     key = [delivery.source, delivery.fecha_corte]
     con.execute(f"DELETE FROM {SCHEMA}.deliveries WHERE source = ? AND fecha_corte = ? "
@@ -322,17 +308,15 @@ def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id:
                     "WHERE delivery_id = ?", [f"superseded by re-delivery {delivery_id}", old_id])
     landing = Landing(con, delivery_id, delivery)
     landed = quarantined = 0
-    files = [(paths[f.name], f) for f in manifest.files]
-    # closing: a refusal stops the connector's work on the files after it there and then.
-    with closing(land_files(landing, files)) as landed_files:
-        for f, counts in zip(manifest.files, landed_files):
-            if counts.landed + counts.quarantined != f.records:
-                raise DeliveryRefused(
-                    f"{f.name}: record count mismatch: manifest says {f.records}, file has "
-                    f"{counts.landed + counts.quarantined} ({counts.landed} landed + "
-                    f"{counts.quarantined} quarantined)")
-            landed += counts.landed
-            quarantined += counts.quarantined
+    for f in manifest.files:
+        counts = land_file(landing, paths[f.name], f)
+        if counts.landed + counts.quarantined != f.records:
+            raise DeliveryRefused(
+                f"{f.name}: record count mismatch: manifest says {f.records}, file has "
+                f"{counts.landed + counts.quarantined} ({counts.landed} landed + "
+                f"{counts.quarantined} quarantined)")
+        landed += counts.landed
+        quarantined += counts.quarantined
     result = LandingResult(delivery_id, delivery.source, delivery.fecha_corte, "landed", landed,
                            quarantined, manifest.records, None)
     _log(con, delivery, manifest.fingerprint, result)

@@ -4,12 +4,6 @@ Streaming: `etree.iterparse` yields each finished `Resolucion`, which is flatten
 into a row and cleared with its earlier siblings, so memory stays flat whatever
 the file size; rows go to DuckDB as Arrow batches.
 
-Parallel: parsing and flattening are the connector's cost (DuckDB's insert is a
-fraction), so a delivery's files are parsed by worker processes, one per core, each
-streaming its file's batches into an Arrow IPC file on disk; this process, the one
-DuckDB writer, inserts them in manifest order, so a defective file refuses the
-delivery with the same message as when files are read one after the other.
-
 Hardened: a batch never carries a DTD (spec), so a file with a DOCTYPE or an entity
 declaration is refused before the parser sees it, and the parser itself neither
 expands entities, loads DTDs nor touches the network (defence in depth, e.g. for an
@@ -19,11 +13,7 @@ naming the line where the parser stopped.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
 
@@ -80,38 +70,14 @@ _STAGED = "_pj_batch"
 _RELATION = f"(SELECT *, {fields_hash_sql(PJ_COLUMNS)} AS _record_hash FROM {_STAGED})"
 
 
-_SCHEMA = pa.schema([*((c, pa.string()) for c in PJ_COLUMNS), ("_record_ordinal", pa.int64())])
-
-
-def land_files(landing: Landing, files: Sequence[tuple[Path, ManifestFile]]
-               ) -> Iterator[FileCounts]:
-    """Land a delivery's batch files, parsed in parallel, inserted in manifest order; any
-    defect refuses its file whole (the transaction drops what the delivery added)."""
-    # Forked workers start in milliseconds and are this process's children, so their CPU
-    # time is accounted to it; they only parse, never touch DuckDB.
-    workers = min(len(files), os.cpu_count() or 1)
-    with tempfile.TemporaryDirectory(prefix="pj-batches-") as folder, ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        parsed = [(pool.submit(parse_to_file, path, entry.name, Path(folder) / f"{i}.arrow"),
-                   Path(folder) / f"{i}.arrow", entry) for i, (path, entry) in enumerate(files)]
-        try:
-            for parsing, batches, entry in parsed:
-                parsing.result()  # the file's refusal, if any, raised at its turn
-                with (pa.memory_map(str(batches)) as source,
-                      landing.staged(_STAGED, pa.ipc.open_stream(source))):
-                    landed = landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, entry.name)
-                batches.unlink()
-                yield FileCounts(landed, 0)
-        finally:  # refused: the files not landed yet need no parsing
-            pool.shutdown(cancel_futures=True)
-
-
-def parse_to_file(path: Path, name: str, out: Path) -> None:
-    """Refuse a file with a DTD, else stream its rows as Arrow batches into `out` (IPC)."""
-    refuse_dtd(path, name)
-    with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, _SCHEMA) as writer:
-        for batch in _batches(path, name):
-            writer.write_table(batch)
+def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
+    """Land one batch file; any defect refuses it whole (the transaction drops what it added)."""
+    refuse_dtd(path, entry.name)
+    landed = 0
+    for batch in _batches(path, entry.name):
+        with landing.staged(_STAGED, batch):
+            landed += landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, entry.name)
+    return FileCounts(landed, 0)
 
 
 def refuse_dtd(path: Path, name: str) -> None:

@@ -8,8 +8,7 @@ import pytest
 from feedfiles import case, lote, registry, resolucion
 
 import connectors
-from connectors import DeliveryRefused, inpe_medio_libre, land_all, land_delivery
-from connectors.delivery import each_file
+from connectors import DeliveryRefused, land_all, land_delivery
 from connectors.warehouse import SOURCE_TABLES, ensure_schema
 
 JSONL = {"casos-0001.jsonl": case() + "\n" + case("ML-2024-0000002") + "\n"}
@@ -154,12 +153,14 @@ def test_a_refusal_midway_rolls_back_the_files_already_landed(con, make_delivery
 
 
 def test_a_crash_midway_leaves_nothing_and_is_raised(con, make_delivery, monkeypatch):
+    land_file = connectors.CONNECTORS["inpe_medio_libre"]
+
     def crash_on_second_file(landing, path, entry):
         if entry.name == "casos-0002.jsonl":
             raise RuntimeError("disk full")
-        return inpe_medio_libre.land_file(landing, path, entry)
+        return land_file(landing, path, entry)
 
-    monkeypatch.setitem(connectors.CONNECTORS, "inpe_medio_libre", each_file(crash_on_second_file))
+    monkeypatch.setitem(connectors.CONNECTORS, "inpe_medio_libre", crash_on_second_file)
     files = {**JSONL, "casos-0002.jsonl": case("ML-3") + "\n"}
     with pytest.raises(RuntimeError, match="disk full"):
         land_delivery(con, make_delivery("inpe_medio_libre", files))

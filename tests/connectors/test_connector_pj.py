@@ -173,27 +173,3 @@ def test_huge_text_node_is_refused(con, make_delivery):
 def test_something_that_is_not_xml_is_refused(con, make_delivery):
     assert_refused(con, make_delivery, b"%PDF-1.7\n\x00\x01binary", r"lote-0001.xml line 1: malformed XML",
                    records={"lote-0001.xml": 0})
-
-
-def test_files_parsed_in_parallel_refuse_in_manifest_order(con, make_delivery):
-    # Workers parse the files at once; the refusal is still the first defect in file order.
-    files = {"lote-0001.xml": lote(resolucion("RES-1")),
-             "lote-0002.xml": lote(resolucion("RES-2"), resolucion(paterno="QUISPE & HIJOS")),
-             "lote-0003.xml": lote(resolucion("RES-3"), before_root="<!DOCTYPE x>\n")}
-    with pytest.raises(DeliveryRefused, match=r"^lote-0002.xml line 4: malformed XML \("):
-        land_delivery(con, make_delivery("pj_resoluciones", files))
-    files["lote-0001.xml"] = lote(resolucion("RES-1"), resolucion("RES-4"))
-    with pytest.raises(DeliveryRefused, match=r"^lote-0001.xml: record count mismatch: manifest "
-                                              r"says 1, file has 2"):
-        land_delivery(con, make_delivery("pj_resoluciones", files, records={"lote-0001.xml": 1}))
-    assert con.execute("SELECT count(*) FROM raw.pj_resoluciones").fetchall() == [(0,)]
-
-
-def test_a_delivery_of_several_files_lands_each_in_order(con, make_delivery, rows):
-    files = {f"lote-000{i}.xml": lote(*(resolucion(f"RES-{i}-{j}") for j in range(i)))
-             for i in (1, 2, 3)}
-    result = land_delivery(con, make_delivery("pj_resoluciones", files))
-    assert (result.landed, result.quarantined) == (6, 0)
-    assert rows("SELECT _file, count(*) AS n, max(_record_ordinal) AS last FROM "
-                "raw.pj_resoluciones GROUP BY 1 ORDER BY 1") == [
-        {"_file": f"lote-000{i}.xml", "n": i, "last": i} for i in (1, 2, 3)]
