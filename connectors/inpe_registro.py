@@ -6,8 +6,9 @@ which go to raw.quarantine. The header is checked here first: a header that diff
 from the spec refuses the file, since a shifted column would land values under the
 wrong names.
 
-`_record_hash` is the sha256 of the record's fields as a JSON array (NULL for an
-empty field), computed by DuckDB during the insert: the whole parsed content.
+`_record_hash` is the sha256 of the record's fields as a JSON array (which keeps a
+NULL apart from an empty string), computed by DuckDB during the insert: the whole
+parsed content.
 
 Line numbers: DuckDB numbers records (a quoted field may span lines), so the
 physical line where each record starts is worked out from the bytes: newlines
@@ -50,12 +51,12 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     # row_number() OVER () is the row's position in the file (DuckDB preserves the order).
-    parsed = (f"""(SELECT *, row_number() OVER () + 1 AS _record_ordinal,
-                          {fields_hash_sql(columns)} AS _record_hash
-                   FROM read_csv(?, columns = {{{spec}}}, header = true, auto_detect = false,
-                       delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
-                       store_rejects = true, rejects_table = '_registry_rejects',
-                       rejects_scan = '_registry_reject_scans'))""")
+    parsed = f"""(SELECT *, row_number() OVER () + 1 AS _record_ordinal,
+                         {fields_hash_sql(columns)} AS _record_hash
+                  FROM read_csv(?, columns = {{{spec}}}, header = true, auto_detect = false,
+                      delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
+                      store_rejects = true, rejects_table = '_registry_rejects',
+                      rejects_scan = '_registry_reject_scans'))"""
     try:
         landed = landing.insert(REGISTRY_TABLES[entry.name], columns, parsed, entry.name, [
             str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
@@ -130,7 +131,9 @@ class Records:
         empty = (self.line_ends == self.line_starts)[self.first_lines]
         keep = ~(one_line & empty)
         keep[:1] = False
-        keep[[number - 1 for number in rejects]] = False
+        # DuckDB may number past the records found here (e.g. a lone CR it reads as a line
+        # end): the row counts then differ, and the file is refused.
+        keep[[number - 1 for number in rejects if number <= self.count]] = False
         return self.first_lines[keep] + 1
 
 

@@ -136,3 +136,12 @@ def test_mixed_line_endings_that_duckdb_cannot_read_refuse_the_file(con, make_de
     files = registry(internos=text)
     with pytest.raises(DeliveryRefused, match="internos.csv: not readable as one CSV file"):
         land_delivery(con, make_delivery("inpe_registro", files, records={"internos.csv": 3}))
+
+
+def test_a_crlf_that_duckdb_reads_as_two_line_ends_refuses_the_file(con, make_delivery):
+    # Found by fuzzing: DuckDB numbers a record past the last one found in the bytes.
+    header = "|".join(REGISTRY_FILES["actividades.csv"])
+    text = f"{header}\nINT0000001|EP0101|LABORAL|PANADERIA|05/12/2024|\r\n|CARCELES|N\n"
+    with pytest.raises(DeliveryRefused, match="actividades.csv: 0 rows parsed but 1 records "
+                                              "found in the file"):
+        land_delivery(con, make_delivery("inpe_registro", registry(actividades=text)))
