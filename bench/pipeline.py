@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -53,20 +52,6 @@ def step_durations(instance, run_id: str) -> dict[str, float]:
     return {key: ends[key] - starts[key] for key in starts if key in ends}
 
 
-def new_delivery(landing: Path) -> Path:
-    """One more court delivery after the year: last week's batches under a new cut-off."""
-    from contracts import feeds
-
-    base = landing / feeds.SOURCES["pj_resoluciones"][0]
-    last = max(d for d in base.iterdir() if (d / feeds.MANIFEST_NAME).exists())
-    target = base / "2025-01-12"
-    shutil.copytree(last, target)
-    manifest = json.loads((target / feeds.MANIFEST_NAME).read_text())
-    manifest["fecha_corte"] = target.name
-    (target / feeds.MANIFEST_NAME).write_text(json.dumps(manifest))
-    return target
-
-
 def run_pipeline(settings, say) -> tuple[dict, dict]:
     import dagster as dg
 
@@ -86,6 +71,7 @@ def bench_scale(scale: float, work: Path, say) -> dict:
     from connectors import find_deliveries
     from hub.settings import Settings
     from simulator import simulate
+    from simulator.redeliveries import repeat_last_court_delivery
 
     data = work / f"scale-{scale:g}"
     started = time.perf_counter()
@@ -105,7 +91,7 @@ def bench_scale(scale: float, work: Path, say) -> dict:
     report, steps = run_pipeline(settings, say)
     year_s = time.perf_counter() - started
 
-    new_delivery(landing)
+    repeat_last_court_delivery(landing, "2025-01-12")
     started = time.perf_counter()
     report_new, steps_new = run_pipeline(settings, say)
     new_s = time.perf_counter() - started

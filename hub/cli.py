@@ -39,7 +39,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
           flush=True)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
-        report = run_all(defs, instance, settings.landing_dir, say=lambda m: print(m, flush=True))
+        report = run_all(defs, instance, settings.landing_dir, say=lambda m: print(m, flush=True),
+                         full_refresh=args.full_refresh)
     print_summary(settings, report, time.perf_counter() - started)
     if not all(report["outcomes"].values()):
         sys.exit(1)
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("run", help="materialise every asset for every complete delivery")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild dbt's incremental models from raw (after changing their SQL)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="simulate the demo year, then run the hub on it")

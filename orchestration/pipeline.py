@@ -34,8 +34,12 @@ def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, 
 
 
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
-            resources: dict | None = None, say: Callable[[str], None] = print) -> dict:
-    """Materialise every asset for every complete delivery; return timings and outcomes."""
+            resources: dict | None = None, say: Callable[[str], None] = print,
+            full_refresh: bool = False) -> dict:
+    """Materialise every asset for every complete delivery; return timings and outcomes.
+
+    `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
+    """
     timings, outcomes = {}, {}
     keys = register_deliveries(instance, landing_dir)
     resources = resources or defs.resources
@@ -66,6 +70,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
         instance=instance,
         resources=resources,
+        run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}}},
         raise_on_error=False,
     )
     timings["downstream"] = time.perf_counter() - started

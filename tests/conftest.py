@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +57,19 @@ def hub_environment(data: Path, landing: Path, **extra: object) -> Iterator[Sett
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def run_dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
+    """dbt's CLI on the hub's dbt project, in a subprocess as dagster-dbt runs it (an
+    in-process dbt would keep the DuckDB file open); raises with its output if it fails."""
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    dbt = str(Path(sys.executable).parent / "dbt")
+    proc = subprocess.run(
+        [dbt, *args, "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(target_path), "--log-path", str(target_path / "logs")],
+        capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return proc
 
 
 @pytest.fixture(scope="session")

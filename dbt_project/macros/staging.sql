@@ -1,10 +1,23 @@
 {#- Building blocks shared by the staging models. -#}
 
 {% macro landed_with_cutoff(relation) -%}
-{#- A raw table's rows with the cut-off of the delivery that brought them. -#}
+{#- A raw table's rows with the cut-off of the delivery that brought them; on an
+    incremental run, only the deliveries not staged yet. -#}
 select landed.*, d.fecha_corte as delivery_fecha_corte
 from {{ relation }} as landed
 inner join {{ source('raw_hub', 'deliveries') }} as d on d.delivery_id = landed._delivery_id
+where {{ not_staged_yet('landed._delivery_id') }}
+{%- endmacro %}
+
+{% macro not_staged_yet(delivery_id) -%}
+{#- Staging models are incremental: a delivery is typed once, when it lands (a new
+    court delivery is 1% of the year). A superseded delivery leaves by the post-hook
+    drop_superseded_rows; its replacement has a new delivery id, so it is staged. -#}
+{%- if is_incremental() -%}
+{{ delivery_id }} not in (select distinct _delivery_id from {{ this }})
+{%- else -%}
+true
+{%- endif -%}
 {%- endmacro %}
 
 {% macro person_columns(tipo, numero, paterno, materno, nombres, fecha_nacimiento, sexo) -%}

@@ -12,6 +12,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.resources import WAREHOUSE_POOL, warehouse_kind
@@ -38,16 +39,23 @@ class HubDbtTranslator(DagsterDbtTranslator):
         )
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = Field(
+        default=False, description="Rebuild the incremental models from raw: needed after a "
+        "change to a staging model's SQL, which the rows already staged do not see.")
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=HubDbtTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def hub_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def hub_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     # dbt's unit tests check the SQL, not the data: they run in the test suite
     # (tests/test_pipeline.py), not on every delivery, as dbt advises for production.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    yield from dbt.cli(args + ["--full-refresh"] * config.full_refresh, context=context).stream()
 
 
 dbt_resource = DbtCliResource(project_dir=dbt_project)

@@ -10,6 +10,7 @@ distinct_records as (
     -- From the raw table itself: reading it twice is cheaper than keeping the joined rows.
     select distinct on (_record_hash) *
     from {{ source('raw_inpe', 'inpe_internos') }}
+    where {{ not_staged_yet('_delivery_id') }}
 ),
 
 typed as (
