@@ -130,6 +130,9 @@ EXTRACT_SCHEMA = pa.schema(
        ("alertas", pa.list_(ALERT))])
 
 
+XML_SLICE_ROWS = 50_000  # rows written as text at a time: bounds the memory of the text kernels
+
+
 class ExtractInvalid(Exception):
     """The extract does not validate against its XSD; nothing was written."""
 
@@ -153,23 +156,51 @@ def to_xml(rows: pa.Table, cutoff: date) -> bytes:
 
     Written as text, column by column with Arrow's string kernels (a Python loop over the
     rows, or an element tree of 2.6 million elements, costs several times more at
-    national scale), then parsed back and validated: the XSD has the last word.
+    national scale), a slice of rows at a time, then parsed back and validated as it
+    streams by: the XSD has the last word, and memory holds the text, never a tree of it
+    (a tree of the extract at ten times the national scale took over 20 GB).
     """
+    document = io.BytesIO()
     root = _start(0, "EstadoEjecucion", xmlns=pa.array([NAMESPACE]), fechaCorte=pa.array([cutoff]),
                   registros=pa.array([rows.num_rows]))
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>", root[0].as_py() + ">",
-             *(_cases(rows).to_pylist() if rows.num_rows else []), "</EstadoEjecucion>\n"]
-    document = "\n".join(lines).encode("utf-8")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        tree = etree.fromstring(document, parser)
-    except etree.XMLSyntaxError as e:
-        raise ExtractInvalid(f"{XML_FILE} line {e.lineno}: not well-formed ({e.msg})") from None
+    document.write(f"<?xml version='1.0' encoding='UTF-8'?>\n{root[0].as_py()}>\n".encode())
+    opens, closes = _case_bounds(rows["expediente"])
+    for start in range(0, rows.num_rows, XML_SLICE_ROWS):
+        length = min(XML_SLICE_ROWS, rows.num_rows - start)
+        cases = _cases(rows.slice(start, length), opens.slice(start, length),
+                       closes.slice(start, length))
+        document.write(("\n".join(cases.to_pylist()) + "\n").encode())
+    document.write(b"</EstadoEjecucion>\n")
+    _validate(document)
+    return document.getvalue()
+
+
+def _validate(document: io.BytesIO) -> None:
+    """Parse the document against the XSD as it streams, dropping each case once checked.
+
+    Validating as it streams, libxml2 stops at the first error and knows no line for it,
+    and may report a character XML cannot hold as a schema error: on failure, a second
+    pass without the schema tells a document that is not well-formed (with its line).
+    """
     schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
-    if not schema.validate(tree):
-        errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:5])
-        raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: {errors}")
-    return document
+    try:
+        _stream_cases(document, schema)
+    except etree.XMLSyntaxError as invalid:
+        try:
+            _stream_cases(document)
+        except etree.XMLSyntaxError as e:
+            raise ExtractInvalid(f"{XML_FILE} line {e.lineno}: not well-formed ({e.msg})") from None
+        raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: "
+                             f"{invalid.msg}") from None
+
+
+def _stream_cases(document: io.BytesIO, schema: etree.XMLSchema | None = None) -> None:
+    document.seek(0)
+    for _, case in etree.iterparse(document, tag=f"{{{NAMESPACE}}}Expediente", schema=schema,
+                                   resolve_entities=False, no_network=True, load_dtd=False):
+        case.clear()
+        while case.getprevious() is not None:
+            del case.getparent()[0]
 
 
 # The text helpers below take and return Arrow string columns, one value per row; a null
@@ -228,16 +259,20 @@ def _only_where(present: Column, lines: Column | str) -> Column:
     return pc.if_else(present, lines, NO_LINE)
 
 
-def _cases(rows: pa.Table) -> Column:
+def _case_bounds(numero: Column) -> tuple[Column, Column]:
+    """Whether each row is its case's first, and its last (rows come ordered by case number)."""
+    changes = pc.invert(_same(numero.slice(1), numero.slice(0, len(numero) - 1)))
+    return (pa.chunked_array([[True], *changes.chunks], pa.bool_()),
+            pa.chunked_array([*changes.chunks, [True]], pa.bool_()))
+
+
+def _cases(rows: pa.Table, opens: Column, closes: Column) -> Column:
     """Each subject's lines, opening its case's element before the case's first subject and
-    closing it after its last (rows come ordered by case number)."""
-    numero = rows["expediente"]
-    changes = pc.invert(_same(numero.slice(1), numero.slice(0, rows.num_rows - 1)))
-    first = pa.chunked_array([[True], *changes.chunks])
-    last = pa.chunked_array([*changes.chunks, [True]])
-    return _lines(_only_where(first, _concat(_start(1, "Expediente", numero=numero), ">")),
-                  _subjects(rows),
-                  _only_where(last, "  </Expediente>"))
+    closing it after its last."""
+    return _lines(
+        _only_where(opens, _concat(_start(1, "Expediente", numero=rows["expediente"]), ">")),
+        _subjects(rows),
+        _only_where(closes, "  </Expediente>"))
 
 
 def _same(a: Column, b: Column) -> Column:
