@@ -7,22 +7,17 @@ path as `hub run`), into a real DuckDB file; tests then read what it produced.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hub_env import hub_environment
 from postgres_server import postgres_server
 
 from hub.settings import Settings
 from simulator import simulate
 
 SMALL_SCALE, SEED = 0.02, 11
-# A key only the tests use, so a leak of it anywhere can be searched for.
-TEST_PSEUDONYM_KEY = "test-pseudonym-key-5f1c0a9e"
 
 
 @pytest.fixture(scope="session")
@@ -36,40 +31,6 @@ def simulated(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def truth(simulated) -> dict:
     return json.loads((simulated / "truth" / "truth.json").read_text())
-
-
-@contextmanager
-def hub_environment(data: Path, landing: Path, **extra: object) -> Iterator[Settings]:
-    """The hub's environment for a data folder (warehouse and outbox inside), then restored."""
-    saved = dict(os.environ)
-    os.environ.update({name: str(value) for name, value in {
-        "HUB_DATA_DIR": data,
-        "HUB_LANDING_DIR": landing,
-        "HUB_WAREHOUSE": data / "warehouse.duckdb",
-        "HUB_OUTBOX_DIR": data / "outbox",
-        "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
-        **extra,
-    }.items()})
-    settings = Settings.from_env()
-    settings.export()
-    try:
-        yield settings
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def run_dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
-    """dbt's CLI on the hub's dbt project, in a subprocess as dagster-dbt runs it (an
-    in-process dbt would keep the DuckDB file open); raises with its output if it fails."""
-    project = Path(__file__).resolve().parents[1] / "dbt_project"
-    dbt = str(Path(sys.executable).parent / "dbt")
-    proc = subprocess.run(
-        [dbt, *args, "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(target_path), "--log-path", str(target_path / "logs")],
-        capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="session")

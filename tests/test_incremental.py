@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import hub_environment, run_dbt
+from hub_env import hub_environment, run_dbt
 
 from connectors import land_all
 from contracts import feeds

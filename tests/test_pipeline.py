@@ -6,7 +6,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import hub_environment, run_dbt
+from hub_env import hub_environment, run_dbt
 
 from contracts import feeds
 from hub.linkage import link_quality
