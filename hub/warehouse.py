@@ -9,6 +9,7 @@ are bulk COPYs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# DuckDB's memory per process (HUB_DUCKDB_MEMORY_LIMIT; dbt's profile reads the same variable).
+DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 def is_postgres(location: str) -> bool:
@@ -162,6 +165,9 @@ def connect(location: str, read_only: bool = False) -> Iterator[Warehouse]:
         return
     Path(location).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(location, read_only=read_only)
+    # DuckDB's own default is 80% of RAM: at ten times the national scale that let one
+    # process reach 10.9 GB. Beyond the limit it spills to disk.
+    con.execute(f"SET memory_limit = '{os.environ.get('HUB_DUCKDB_MEMORY_LIMIT', DUCKDB_MEMORY_LIMIT)}'")
     try:
         yield DuckDBWarehouse(con)
     finally:
