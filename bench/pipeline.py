@@ -55,6 +55,9 @@ def step_durations(instance, run_id: str) -> dict[str, float]:
 def run_pipeline(settings, say) -> tuple[dict, dict]:
     import dagster as dg
 
+    from orchestration.transform.project import prepare_manifest
+
+    prepare_manifest()  # as `hub run` does: the definitions read dbt's manifest on import
     from orchestration.definitions import build_resources, defs
     from orchestration.pipeline import run_all
 
