@@ -8,6 +8,7 @@ import pytest
 from feedfiles import lote, resolucion
 
 from connectors import DeliveryRefused, land_delivery
+from connectors.pj_resoluciones import BATCH_ROWS
 from connectors.warehouse import ensure_schema
 
 SECRET = "TOP-SECRET-4f9c2e"
@@ -134,6 +135,23 @@ def test_truncated_xml_is_refused_naming_the_line(con, make_delivery):
     truncated = document[:document.index('<Resolucion id="RES-3"') + 60]
     assert_refused(con, make_delivery, truncated, r"lote-0001.xml line 5: malformed XML \(",
                    records={"lote-0001.xml": 3})
+
+
+def test_a_file_of_several_batches_lands_whole_and_in_order(con, make_delivery, rows):
+    count = 2 * BATCH_ROWS + 7  # batches are inserted on a second thread while parsing goes on
+    document = lote(*(resolucion(f"RES-{i}") for i in range(1, count + 1)))
+    assert land_lote(con, make_delivery, document).landed == count
+    landed = rows("SELECT id, _record_ordinal FROM raw.pj_resoluciones ORDER BY _record_ordinal")
+    assert [(r["id"], r["_record_ordinal"]) for r in landed] == [
+        (f"RES-{i}", i) for i in range(1, count + 1)]
+
+
+def test_a_defect_after_several_batches_refuses_the_whole_file(con, make_delivery):
+    count = 2 * BATCH_ROWS + 7
+    document = lote(*(resolucion(f"RES-{i}") for i in range(1, count)),
+                    resolucion(paterno="QUISPE & HIJOS"))
+    assert_refused(con, make_delivery, document, r"lote-0001.xml line \d+: malformed XML \(",
+                   records={"lote-0001.xml": count})
 
 
 def test_malformed_xml_is_refused(con, make_delivery):
