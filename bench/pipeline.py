@@ -135,9 +135,10 @@ def markdown(results: list[dict]) -> str:
                        if m["what"] not in connector_bench().NOT_FLOORS)
         lines += [f"\n## Scale {r['scale']:g} ({r['landing_mb']:.0f} MB of deliveries)\n",
                   f"- simulate: {r['simulate_s']:.0f} s",
-                  f"- whole year end to end (as `hub run`): **{r['year_s']:.0f} s** "
-                  f"({'ok' if r['year_ok'] else 'FAILED'}), {r['year_s'] / floors_s:.1f}x the sum "
-                  f"of the raw floors of its inputs ({floors_s:.1f} s); peak RSS {r['peak_rss_mb']:.0f} MB",
+                  (f"- whole year end to end (as `hub run`): **{r['year_s']:.0f} s** "
+                   f"({'ok' if r['year_ok'] else 'FAILED'}), {r['year_s'] / floors_s:.1f}x the sum "
+                   f"of the raw floors of its inputs ({floors_s:.1f} s); "
+                   f"peak RSS {r['peak_rss_mb']:.0f} MB"),
                   f"- one new delivery after the year: **{r['new_delivery_s']:.0f} s**\n",
                   "| step | whole year (s) | new delivery (s) |", "| --- | ---: | ---: |"]
         for step, seconds in sorted(r["year_steps_s"].items(), key=lambda kv: -kv[1]):

@@ -126,7 +126,8 @@ def strip_article_note(articulo: str) -> str:
 
 def load_establishments() -> list[Establishment]:
     """The 69 establishments of the reference, with codes the simulator assigns."""
-    rows = list(csv.DictReader(open(REFERENCE_DIR / "establecimientos_inpe_2026-01.csv")))
+    with open(REFERENCE_DIR / "establecimientos_inpe_2026-01.csv") as reference:
+        rows = list(csv.DictReader(reference))
     establishments, seq_by_dept = [], {}
     for row in rows:
         dept = row["cod_departamento"]
@@ -153,7 +154,9 @@ def load_establishments() -> list[Establishment]:
 def load_offences() -> list[Offence]:
     """The reference's offences; 'Otros delitos' is split evenly over OTHER_OFFENCES."""
     offences = []
-    for row in csv.DictReader(open(REFERENCE_DIR / "delitos_inpe_2026-01.csv")):
+    with open(REFERENCE_DIR / "delitos_inpe_2026-01.csv") as reference:
+        rows = list(csv.DictReader(reference))
+    for row in rows:
         ages = tuple(int(row[k]) for k in row if k.startswith("edad_"))
         if row["articulo_cp"] == "varios":
             n = len(OTHER_OFFENCES)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from contracts import feeds
 from simulator.catalogs import (
@@ -86,7 +86,7 @@ PLANTED = {
 EMA_BY_DISTRICT = {name: f"EMA-{name.replace(' ', '-')}" for name, _ in JUDICIAL_DISTRICTS.values()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def strip_accents(text: str) -> str:
     """How systems without accents write a name: 'NÚÑEZ' -> 'NUNEZ'."""
     return "".join(

@@ -38,7 +38,7 @@ def simulate(scale: float, seed: int, out: Path) -> dict:
         "pj_resoluciones": court.write(landing),
         "inpe_registro": write_registry(world, landing, random.Random(f"{seed}-registry")),
     }
-    n = lambda k: max(1, int(k * scale + 0.5))  # noqa: E731
+    n = lambda k: max(1, int(k * scale + 0.5))
     manifests["inpe_medio_libre"], quarantine = write_medio_libre(
         world, landing, random.Random(f"{seed}-medio-libre"),
         n(ML_INVALID_LINES), n(ML_LINES_WITHOUT_ID), n(ML_REPEATED_LINES),

@@ -14,7 +14,7 @@ import json
 import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -26,14 +26,23 @@ from simulator.dates import (
     YEAR_START,
     delivery_for,
 )
-from simulator.model import C, MedioLibreCase, MedioLibreVersion, Person, Resolution, World, organ_name, strip_accents
+from simulator.model import (
+    C,
+    MedioLibreCase,
+    MedioLibreVersion,
+    Person,
+    Resolution,
+    World,
+    organ_name,
+    strip_accents,
+)
 
 LOTE_SIZE = 5_000
 JSONL_FILE_SIZE = 50_000
 LIMA = timezone(timedelta(hours=-5))
 
 
-@lru_cache(maxsize=None)
+@cache
 def ddmmyyyy(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
 
@@ -112,8 +121,8 @@ class CourtWriter:
         parts = [
             f'<Resolucion id="{r.rid}" version="{version}">',
             f"<Expediente>{escape(exp)}</Expediente>",
-            f'<OrganoJurisdiccional codigo="{r.organo_codigo}" distritoJudicial="{r.case.distrito}">'
-            f"{escape(organ_name(r))}</OrganoJurisdiccional>",
+            (f'<OrganoJurisdiccional codigo="{r.organo_codigo}" distritoJudicial="{r.case.distrito}">'
+             f"{escape(organ_name(r))}</OrganoJurisdiccional>"),
             f"<FechaEmision>{r.fecha.isoformat()}</FechaEmision><Tipo>{r.tipo}</Tipo>",
             self.subject(r.person),
             f'<Delitos><Delito articulo="{off.articulo}" descripcion={quoteattr(desc)}/></Delitos>',

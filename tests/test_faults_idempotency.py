@@ -211,12 +211,9 @@ PHASES = {
 
 def start_runner(log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    out = open(log, "wb")
-    try:
+    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-c", RUNNER], cwd=PROJECT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    finally:
-        out.close()
 
 
 def kill_group(proc: subprocess.Popen) -> None:

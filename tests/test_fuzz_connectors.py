@@ -261,7 +261,7 @@ def _fuzz_test(source: str):
     def test(data, encoding):
         files = dict(seeds)
         name = data.draw(st.sampled_from(sorted(files)), label="file")
-        files[name], done = data.draw(mutate(files[name], source), label="mutations")
+        files[name], _mutations = data.draw(mutate(files[name], source), label="mutations")
         fuzz_one(source, files, encoding)
 
     test.__name__ = f"test_fuzzed_{source}_lands_whole_or_is_refused_naming_the_file"

@@ -14,7 +14,8 @@ import pytest
 from lxml import etree
 
 from contracts import feeds
-from simulator import simulate, truth as truth_mod
+from simulator import simulate
+from simulator import truth as truth_mod
 from simulator.model import PLANTED, TARGETS, build_world
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "feeds.md"
