@@ -57,6 +57,7 @@ class Warehouse:
         raise NotImplementedError
 
     def df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Through Arrow on both engines: the same dtypes whichever engine answers."""
         return self.arrow(sql, params).to_pandas(date_as_object=False)
 
     @contextmanager
@@ -82,9 +83,6 @@ class DuckDBWarehouse(Warehouse):
 
     def arrow(self, sql, params=()):
         return self.con.sql(sql, params=list(params) or None).to_arrow_table()
-
-    def df(self, sql, params=()):
-        return self.con.sql(sql, params=list(params) or None).df()
 
     def execute(self, sql, params=()):
         self.con.execute(sql, list(params))
