@@ -6,6 +6,10 @@ the file size; rows go to DuckDB as Arrow batches. DuckDB inserts a batch (hashi
 compressing) without holding the GIL, so one batch is inserted on a second thread
 while the next one is parsed.
 
+Parsing is the costly part, and it is plain Python: when many files are landed in a
+row (`parsing_ahead`), worker processes parse the next files into Arrow IPC files
+while the current one is inserted, and `land_file` reads its rows from there.
+
 Hardened: a batch never carries a DTD (spec), so a file with a DOCTYPE or an entity
 declaration is refused before the parser sees it, and the parser itself neither
 expands entities, loads DTDs nor touches the network (defence in depth, e.g. for an
@@ -15,11 +19,19 @@ naming the line where the parser stopped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from lxml import etree
 
@@ -75,12 +87,16 @@ _RELATION = f"(SELECT *, {fields_hash_sql(PJ_COLUMNS)} AS _record_hash FROM {_ST
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one batch file; any defect refuses it whole (the transaction drops what it added)."""
-    refuse_dtd(path, entry.name)
+    ahead = _AHEAD.get()
+    batches = ahead.take(path) if ahead else None
+    if batches is None:
+        refuse_dtd(path, entry.name)
+        batches = _batches(path, entry.name)
     landed = 0
     # One batch in flight: the connection is only ever used by the writer thread meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pj-insert") as writer:
         pending: Future[int] | None = None
-        for batch in _batches(path, entry.name):
+        for batch in batches:
             if pending is not None:
                 landed += pending.result()
             pending = writer.submit(_insert, landing, batch, entry.name)
@@ -92,6 +108,141 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
 def _insert(landing: Landing, batch: pa.Table, name: str) -> int:
     with landing.staged(_STAGED, batch):
         return landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, name)
+
+
+class _ParsingAhead:
+    """Files parsed in worker processes, a few ahead of the one being landed.
+
+    Each file is parsed exactly as in-process (`_parse_to_ipc`) into an Arrow IPC file;
+    its refusal, if any, is raised again when the file is taken. Files that are never
+    taken (their delivery was already landed, or refused before its files were read) are
+    passed over when a later one is taken.
+    """
+
+    def __init__(self, files: Sequence[tuple[Path, str]], workers: int, lookahead: int):
+        self._files, self._next, self._lookahead = list(files), 0, lookahead
+        self._order = {path: i for i, (path, _) in enumerate(self._files)}
+        self._folder = tempfile.TemporaryDirectory(prefix="pj-parsed-")
+        # One thread per worker process, waiting on its pipe (the GIL is free meanwhile).
+        self._workers: list[_Worker] = []
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pj-parse")
+        self._parsing: dict[Path, Future[Path]] = {}
+        self.taken = 0
+        self._top_up()
+
+    def _top_up(self) -> None:
+        while len(self._parsing) < self._lookahead and self._next < len(self._files):
+            path, name = self._files[self._next]
+            out = Path(self._folder.name) / f"{self._next}.arrow"
+            self._parsing[path] = self._pool.submit(self._parse, path, name, out)
+            self._next += 1
+
+    def _parse(self, path: Path, name: str, out: Path) -> Path:
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = self._local.worker = _Worker()
+            self._workers.append(worker)
+        return worker.parse(path, name, out)
+
+    def take(self, path: Path) -> Iterator[pa.Table] | None:
+        """The file's rows if it is parsed ahead (None: not one of the files, parse it here)."""
+        position = self._order.get(path)
+        if position is None or (position < self._next and path not in self._parsing):
+            return None
+        if path not in self._parsing:  # further on than the window: restart it there
+            self._next = position
+        for skipped in [p for p in self._parsing if self._order[p] < position]:
+            self._parsing.pop(skipped).cancel()  # never taken: their delivery was not landed
+        self._top_up()
+        out = self._parsing.pop(path).result()  # a refusal in the worker is raised here
+        self._top_up()
+        self.taken += 1
+        return _read_ipc(out)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for worker in self._workers:
+            worker.close()
+        self._folder.cleanup()
+
+
+class _Worker:
+    """A Python process parsing court files on request: a JSON line in, a JSON line out.
+
+    A plain subprocess rather than multiprocessing: nothing of the parent is copied
+    (a fork would inherit DuckDB's threads and locks) or re-imported (spawn re-runs the
+    parent's main script).
+    """
+
+    def __init__(self):
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from connectors.pj_resoluciones import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def parse(self, path: Path, name: str, out: Path) -> Path:
+        self._process.stdin.write(json.dumps([str(path), name, str(out)]).encode() + b"\n")
+        self._process.stdin.flush()
+        reply = self._process.stdout.readline()
+        if not reply:
+            raise RuntimeError(f"the court parsing worker exited (code {self._process.wait()}) "
+                               f"while parsing {name}")
+        refused = json.loads(reply)["refused"]
+        if refused:
+            raise DeliveryRefused(refused)
+        return out
+
+    def close(self) -> None:
+        self._process.stdin.close()  # end of requests: the worker exits
+        self._process.wait()
+
+
+def serve() -> None:
+    """A worker's loop (`_Worker`): parse each requested file, reply with its refusal if any."""
+    for request in sys.stdin.buffer:
+        path, name, out = json.loads(request)
+        try:
+            _parse_to_ipc(Path(path), name, Path(out))
+            refused = None
+        except DeliveryRefused as refusal:
+            refused = str(refusal)
+        sys.stdout.buffer.write(json.dumps({"refused": refused}).encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+
+_AHEAD: ContextVar[_ParsingAhead | None] = ContextVar("pj_parsing_ahead", default=None)
+
+
+@contextmanager
+def parsing_ahead(files: Iterable[tuple[Path, str]], workers: int = 2,
+                  lookahead: int = 4) -> Iterator[_ParsingAhead]:
+    """While in the block, `land_file` takes these (path, name) files, in this order, from
+    worker processes that parse up to `lookahead` of them ahead."""
+    ahead = _ParsingAhead([(p.resolve(), n) for p, n in files], workers, lookahead)
+    token = _AHEAD.set(ahead)
+    try:
+        yield ahead
+    finally:
+        _AHEAD.reset(token)
+        ahead.close()
+
+
+def _parse_to_ipc(path: Path, name: str, out: Path) -> Path:
+    """In a worker: the in-process checks and parse, the rows written to an Arrow IPC file."""
+    refuse_dtd(path, name)
+    with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, _SCHEMA) as writer:
+        for batch in _batches(path, name):
+            writer.write_table(batch)
+    return out
+
+
+def _read_ipc(path: Path) -> Iterator[pa.Table]:
+    """The rows, batch by batch, read into memory (not mapped: a batch may still be being
+    inserted when the file is closed); the file is removed once read."""
+    with pa.OSFile(str(path)) as source:
+        for batch in pa.ipc.open_stream(source):
+            yield pa.Table.from_batches([batch])
+    path.unlink()
 
 
 def refuse_dtd(path: Path, name: str) -> None:
@@ -180,8 +331,10 @@ def _json(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
+_SCHEMA = pa.schema([*((c, pa.string()) for c in PJ_COLUMNS), ("_record_ordinal", pa.int64())])
+
+
 def _table(rows: list[list[str | None]], first_ordinal: int) -> pa.Table:
-    columns = {c: pa.array(values, pa.string()) for c, values in zip(PJ_COLUMNS, zip(*rows))}
-    ordinals = range(first_ordinal, first_ordinal + len(rows))
-    columns["_record_ordinal"] = pa.array(ordinals, pa.int64())
-    return pa.table(columns)
+    arrays = [pa.array(values, pa.string()) for values in zip(*rows)]
+    arrays.append(pa.array(np.arange(first_ordinal, first_ordinal + len(rows), dtype=np.int64)))
+    return pa.Table.from_arrays(arrays, schema=_SCHEMA)
