@@ -8,7 +8,7 @@ per step (each connector, dbt build, quality checks, publication, report), peak
 memory, rows/s; then the cost of one new delivery after the year is loaded.
 Beside it, measured in the same run on the same files (bench/connectors.py):
 the raw floors (bare lxml iterparse, DuckDB's own read_csv/read_json) and the
-naive peer (pandas.read_xml / read_csv with to_sql into DuckDB). Writes a markdown table to bench/RESULTS.md.
+naive peer (pandas.read_xml / read_csv / json_normalize with to_sql into DuckDB). Writes a markdown table to bench/RESULTS.md.
 """
 
 from __future__ import annotations
