@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -77,6 +78,8 @@ def bench_scale(scale: float, work: Path, say) -> dict:
     from simulator.redeliveries import repeat_last_court_delivery
 
     data = work / f"scale-{scale:g}"
+    if data.exists():  # a reused --work folder: start again from nothing, warehouse included
+        shutil.rmtree(data)
     started = time.perf_counter()
     simulate(scale, 42, data)
     simulate_s = time.perf_counter() - started
