@@ -69,9 +69,13 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                                "_registry_rejects GROUP BY line").fetchall())
     con.execute("DROP TABLE _registry_rejects; DROP TABLE _registry_reject_scans")
     accepted = records.accepted_lines(rejects)
-    if landed != len(accepted):
-        raise DeliveryRefused(f"{entry.name}: {landed} rows parsed but {len(accepted)} records "
-                              "found in the file: cannot tell their line numbers")
+    # DuckDB may see more records than the bytes show (e.g. a lone CR it reads as a line
+    # end): then its rows or its rejected record numbers do not match the file's records.
+    if landed != len(accepted) or any(number > records.count for number in rejects):
+        found = len(records.accepted_lines({}))
+        raise DeliveryRefused(f"{entry.name}: DuckDB parsed {landed} rows and rejected "
+                              f"{len(rejects)}, but {found} records are found in the file: "
+                              "cannot tell their line numbers")
     _renumber(landing, REGISTRY_TABLES[entry.name], entry.name, accepted)
     quarantined = 0
     if rejects:
@@ -131,8 +135,7 @@ class Records:
         empty = (self.line_ends == self.line_starts)[self.first_lines]
         keep = ~(one_line & empty)
         keep[:1] = False
-        # DuckDB may number past the records found here (e.g. a lone CR it reads as a line
-        # end): the row counts then differ, and the file is refused.
+        # DuckDB may number past the records found here: land_file refuses the file then.
         keep[[number - 1 for number in rejects if number <= self.count]] = False
         return self.first_lines[keep] + 1
 

@@ -142,6 +142,18 @@ def test_a_crlf_that_duckdb_reads_as_two_line_ends_refuses_the_file(con, make_de
     # Found by fuzzing: DuckDB numbers a record past the last one found in the bytes.
     header = "|".join(REGISTRY_FILES["actividades.csv"])
     text = f"{header}\nINT0000001|EP0101|LABORAL|PANADERIA|05/12/2024|\r\n|CARCELES|N\n"
-    with pytest.raises(DeliveryRefused, match="actividades.csv: 0 rows parsed but 1 records "
-                                              "found in the file"):
+    with pytest.raises(DeliveryRefused, match="actividades.csv: DuckDB parsed 0 rows and "
+                                              "rejected 2, but 2 records are found in the file"):
         land_delivery(con, make_delivery("inpe_registro", registry(actividades=text)))
+
+
+def test_a_lone_carriage_return_that_duckdb_reads_as_a_line_end_refuses_the_file(
+        con, make_delivery):
+    # Found by fuzzing: DuckDB rejects a record numbered past the last one in the bytes.
+    text = csv_file("internos.csv", interno("INT0000001"),
+                    interno("INT0000002", paterno='\rQUISPE|MAMANI|"JUAN|CARLOS"'))
+    with pytest.raises(DeliveryRefused, match="internos.csv: DuckDB parsed 1 rows and rejected "
+                                              "2, but 2 records are found in the file: cannot "
+                                              "tell their line numbers"):
+        land_delivery(con, make_delivery("inpe_registro", registry(internos=text),
+                                         records={"internos.csv": 2}))
