@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, full_refresh=False)  # cmd_run's option: a new year needs none
 
     p = sub.add_parser("bench", help="benchmark the whole hub (options: bench/pipeline.py)",
                        add_help=False)
