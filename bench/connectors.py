@@ -33,7 +33,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors import find_deliveries, land_delivery, reading_ahead
+from connectors import find_deliveries, land_each
 from connectors.delivery import Delivery, parse_manifest
 from connectors.inpe_registro import DUCKDB_ENCODINGS
 from contracts import feeds
@@ -84,8 +84,8 @@ def source_files(deliveries: list[Delivery]) -> list[File]:
 def connector(deliveries: list[Delivery]) -> Callable[[Path], int]:
     """Landing as `hub run` does: one delivery after the other, court files parsed ahead."""
     def run(work: Path) -> int:
-        with duckdb.connect(str(work / "hub.duckdb")) as con, reading_ahead(con, deliveries):
-            results = [land_delivery(con, d) for d in deliveries]
+        with duckdb.connect(str(work / "hub.duckdb")) as con:
+            results = list(land_each(con, deliveries))
         return sum(r.landed + r.quarantined for r in results)
     return run
 

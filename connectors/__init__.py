@@ -36,7 +36,7 @@ CONNECTORS: dict[str, LandFile] = {
 }
 
 __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",
-           "land_all", "land_delivery", "log_incomplete", "reading_ahead"]
+           "land_all", "land_delivery", "land_each", "log_incomplete"]
 
 # Below this many court files to land, worker processes would cost more than they save.
 READ_AHEAD_MIN_FILES = 3
@@ -64,40 +64,43 @@ def _on(con: Target, step, delivery: Delivery) -> LandingResult:
     return step(con.con if isinstance(con, DuckDBWarehouse) else con)
 
 
+def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingResult]:
+    """Land these deliveries in order, one result each: a folder without its manifest is
+    logged incomplete, a refusal is logged and returned (not raised). Meanwhile the court
+    files still to land are parsed ahead by worker processes."""
+    with _reading_ahead(con, deliveries):
+        for delivery in deliveries:
+            if not delivery.complete:
+                yield log_incomplete(con, delivery)
+                continue
+            try:
+                yield land_delivery(con, delivery)
+            except DeliveryRefused as refusal:
+                yield refusal.result
+
+
+def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
+    """Land every delivery under `landing_root`, per source in date order (`land_each`).
+
+    Refusals do not raise (their result says why); anything else (a bug, a full disk) does.
+    """
+    return list(land_each(con, find_deliveries(landing_root)))
+
+
 @contextmanager
-def reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
-    """While in the block, the court files of these deliveries are parsed by worker
-    processes ahead of their landing, in this order; deliveries already landed are skipped.
-    Land them with `land_delivery` in the same order. Other sources read as they land."""
+def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
+    """Parse the court files of these deliveries ahead, in this order, skipping the
+    deliveries already landed (their files are not read again)."""
     court = [d for d in deliveries if d.source == "pj_resoluciones" and d.complete]
     files = []
     if court:
-        ensure_schema(con)
-        sql = "SELECT delivery_id FROM raw.deliveries WHERE status = 'landed'"
-        landed = {row[0] for row in (con.rows(sql) if isinstance(con, Warehouse)
-                                     else con.execute(sql).fetchall())}
+        warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+        ensure_schema(warehouse)
+        landed = {row[0] for row in warehouse.rows(
+            "SELECT delivery_id FROM raw.deliveries WHERE status = 'landed'")}
         files = [f for d in court for f in files_to_land(d, landed)]
     if len(files) < READ_AHEAD_MIN_FILES:
         yield
         return
     with pj_resoluciones.parsing_ahead(files):
         yield
-
-
-def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
-    """Land every complete delivery, per source in date order; log incomplete and refused ones.
-
-    Refusals do not raise (their result says why); anything else (a bug, a full disk) does.
-    """
-    results = []
-    deliveries = find_deliveries(landing_root)
-    with reading_ahead(con, deliveries):
-        for delivery in deliveries:
-            if not delivery.complete:
-                results.append(log_incomplete(con, delivery))
-                continue
-            try:
-                results.append(land_delivery(con, delivery))
-            except DeliveryRefused as refusal:
-                results.append(refusal.result)
-    return results

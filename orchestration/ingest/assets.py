@@ -58,17 +58,12 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
             deliveries = [connectors.Delivery(source, cutoff, landing.path / folder / cutoff,
                                               landing.path)
                           for cutoff in sorted(context.partition_keys)]
-            with connectors.reading_ahead(con, deliveries):
-                for delivery in deliveries:
-                    try:
-                        result = connectors.land_delivery(con, delivery)
-                    except connectors.DeliveryRefused as refusal:
-                        result = refusal.result  # logged in raw.deliveries; the check fails
-                    context.log.info(f"{source} {delivery.fecha_corte}: {result.status} "
-                                     f"({result.landed} landed, {result.quarantined} "
-                                     "quarantined)" + (f": {result.reason}" if result.reason
-                                                       else ""))
-                    results.append(result)
+            for result in connectors.land_each(con, deliveries):
+                # A refusal is logged in raw.deliveries; the check fails below.
+                context.log.info(f"{source} {result.fecha_corte}: {result.status} "
+                                 f"({result.landed} landed, {result.quarantined} quarantined)"
+                                 + (f": {result.reason}" if result.reason else ""))
+                results.append(result)
             # Folders still being written are not partitions yet: log that they were seen.
             for pending in connectors.find_deliveries(landing.path):
                 if pending.source == source and not pending.complete:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 
 import duckdb
 import pytest
 from feedfiles import lote, resolucion
 
-from connectors import (
-    DeliveryRefused,
-    find_deliveries,
-    land_delivery,
-    pj_resoluciones,
-    reading_ahead,
-)
+from connectors import DeliveryRefused, find_deliveries, land_delivery, land_each, pj_resoluciones
 from connectors.pj_resoluciones import BATCH_ROWS
 from connectors.warehouse import ensure_schema
 
@@ -203,8 +196,8 @@ def test_something_that_is_not_xml_is_refused(con, make_delivery):
 
 def test_files_parsed_ahead_by_worker_processes_land_as_parsed_in_process(
         con, make_delivery, landing, tmp_path):
-    """Court deliveries landed with `reading_ahead` (workers parse the next files): the same
-    rows, refusals and log as landing each file in-process; an already landed one is skipped."""
+    """Court deliveries landed with `land_each` (workers parse the next files): the same rows,
+    refusals and log as landing each file in-process; an already landed one is skipped."""
     for i, fecha in enumerate(["2024-01-07", "2024-01-14", "2024-01-21", "2024-01-28"]):
         lotes = {f"lote-000{k}.xml": lote(*(resolucion(f"RES-{i}-{k}-{n}", paterno=f"P{n}")
                                              for n in range(3 + k)))
@@ -214,23 +207,30 @@ def test_files_parsed_ahead_by_worker_processes_land_as_parsed_in_process(
         make_delivery("pj_resoluciones", lotes, fecha=fecha)
     deliveries = find_deliveries(landing)
 
-    def land_each(target, ahead: bool) -> list:
-        land_delivery(target, deliveries[1])  # landed before: its files are not read again
+    def in_process(target) -> list:
         results = []
-        with reading_ahead(target, deliveries) if ahead else nullcontext():
-            for delivery in deliveries:
-                try:
-                    results.append(land_delivery(target, delivery))
-                except DeliveryRefused as refusal:
-                    results.append(refusal.result)
-            parsed_ahead = pj_resoluciones._AHEAD.get()
-            assert (parsed_ahead.taken if parsed_ahead else 0) == (5 if ahead else 0)
+        for delivery in deliveries:
+            try:
+                results.append(land_delivery(target, delivery))
+            except DeliveryRefused as refusal:
+                results.append(refusal.result)
+        assert pj_resoluciones._AHEAD.get() is None
+        return results
+
+    def parsed_ahead(target) -> list:
+        results = []
+        for result in land_each(target, deliveries):
+            results.append(result)
+            taken = pj_resoluciones._AHEAD.get().taken  # the workers' count, while landing
+        assert taken == 5
         return results
 
     with duckdb.connect(str(tmp_path / "in_process.duckdb")) as reference:
-        expected = land_each(reference, ahead=False)
+        land_delivery(reference, deliveries[1])  # landed before: its files are not read again
+        expected = in_process(reference)
         expected_rows = reference.execute(COMPARED).fetchall()
-    assert land_each(con, ahead=True) == expected
+    land_delivery(con, deliveries[1])
+    assert parsed_ahead(con) == expected
     assert con.execute(COMPARED).fetchall() == expected_rows
     assert [r.status for r in expected] == ["landed", "landed", "refused", "landed"]
     assert expected[1].reason == "already landed: nothing done"
