@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Self
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -43,19 +45,41 @@ def rss(pid: int) -> int:
         return 0
 
 
+class TreeMemory:
+    """Samples, on a thread, the resident memory of process `root` and its descendants."""
+
+    def __init__(self, root: int, every_s: float = 0.2):
+        self.root, self.every_s = root, every_s
+        self.peak_sum = self.peak_single = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            sizes = [rss(pid) for pid in tree(self.root)]
+            self.peak_sum = max(self.peak_sum, sum(sizes))
+            self.peak_single = max(self.peak_single, max(sizes))
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def main() -> None:
     command = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:]
     started = time.perf_counter()
     process = subprocess.Popen(command)
-    peak_sum = peak_single = 0
-    while process.poll() is None:
-        sizes = [rss(pid) for pid in tree(process.pid)]
-        peak_sum, peak_single = max(peak_sum, sum(sizes)), max(peak_single, max(sizes))
-        time.sleep(0.2)
+    with TreeMemory(process.pid) as memory:
+        process.wait()
     wall = time.perf_counter() - started
     print(f"exit {process.returncode}; wall {wall:.0f} s ({wall / 60:.1f} min); peak memory "
-          f"{peak_sum / 2**30:.2f} GiB summed over the process tree, {peak_single / 2**30:.2f} "
-          "GiB in one process", file=sys.stderr)
+          f"{memory.peak_sum / 2**30:.2f} GiB summed over the process tree, "
+          f"{memory.peak_single / 2**30:.2f} GiB in one process", file=sys.stderr)
     sys.exit(process.returncode)
 
 
