@@ -9,12 +9,13 @@ Plain Python (no Dagster), one module per source on top of `connectors.delivery`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
 
 from connectors import inpe_medio_libre, inpe_registro, pj_resoluciones
+from connectors.ahead import ReadingAhead, reading_ahead
 from connectors.delivery import (
     Delivery,
     DeliveryRefused,
@@ -38,7 +39,8 @@ CONNECTORS: dict[str, LandFile] = {
 __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",
            "land_all", "land_delivery", "land_each", "log_incomplete"]
 
-# Below this many court files to land, worker processes would cost more than they save.
+# Below this many court files to land, worker processes would cost more than they save
+# (registry and medio libre files are read ahead on a thread whenever there are two).
 READ_AHEAD_MIN_FILES = 3
 
 
@@ -66,8 +68,8 @@ def _on(con: Target, step, delivery: Delivery) -> LandingResult:
 
 def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingResult]:
     """Land these deliveries in order, one result each: a folder without its manifest is
-    logged incomplete, a refusal is logged and returned (not raised). Meanwhile the court
-    files still to land are parsed ahead by worker processes."""
+    logged incomplete, a refusal is logged and returned (not raised). Meanwhile the next
+    files to land are prepared ahead (`connectors.ahead`)."""
     with _reading_ahead(con, deliveries):
         for delivery in deliveries:
             if not delivery.complete:
@@ -89,18 +91,24 @@ def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
 
 @contextmanager
 def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
-    """Parse the court files of these deliveries ahead, in this order, skipping the
-    deliveries already landed (their files are not read again)."""
-    court = [d for d in deliveries if d.source == "pj_resoluciones" and d.complete]
-    files = []
-    if court:
-        warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
-        ensure_schema(warehouse)
-        landed = {row[0] for row in warehouse.rows(
-            "SELECT delivery_id FROM raw.deliveries WHERE status = 'landed'")}
-        files = [f for d in court for f in files_to_land(d, landed)]
-    if len(files) < READ_AHEAD_MIN_FILES:
+    """Prepare the files of these deliveries ahead, in this order, skipping the deliveries
+    already landed (their files are not read again): court files parsed by worker
+    processes, registry and medio libre files read and split on a thread."""
+    complete = [d for d in deliveries if d.complete]
+    if not complete:
         yield
         return
-    with pj_resoluciones.parsing_ahead(files):
+    warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+    ensure_schema(warehouse)
+    landed = {row[0] for row in warehouse.rows(
+        "SELECT delivery_id FROM raw.deliveries WHERE status = 'landed'")}
+    files = {source: [f for d in complete if d.source == source for f in files_to_land(d, landed)]
+             for source in CONNECTORS}
+    with ExitStack() as stack:
+        if len(files["pj_resoluciones"]) >= READ_AHEAD_MIN_FILES:
+            stack.enter_context(pj_resoluciones.parsing_ahead(files["pj_resoluciones"]))
+        threaded = [ReadingAhead(files[source], prepare) for source, prepare in (
+            ("inpe_registro", inpe_registro.read_records),
+            ("inpe_medio_libre", inpe_medio_libre.read_lines)) if len(files[source]) > 1]
+        stack.enter_context(reading_ahead(*threaded))
         yield

@@ -278,16 +278,16 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
         raise
 
 
-def files_to_land(delivery: Delivery, landed: set[str]) -> list[tuple[Path, str]]:
-    """A complete delivery's (path, name) files, or none if its delivery id is in `landed`
-    or its manifest would refuse it: what landing it will read."""
+def files_to_land(delivery: Delivery, landed: set[str]) -> list[tuple[Path, ManifestFile]]:
+    """A complete delivery's files (path, manifest entry), or none if its delivery id is in
+    `landed` or its manifest would refuse it: what landing it will read."""
     try:
         manifest = parse_manifest(delivery, _read_manifest(delivery))
     except DeliveryRefused:
         return []
     if _delivery_id(delivery, manifest.fingerprint) in landed:
         return []
-    return [(delivery.path / f.name, f.name) for f in manifest.files]
+    return [(delivery.path / f.name, f) for f in manifest.files]
 
 
 def _read_manifest(delivery: Delivery) -> bytes:

@@ -7,11 +7,11 @@ staging layer deduplicates by id_caso and version).
 
 `_record_hash` is the sha256 of the line's text in UTF-8, without its line end.
 
-Speed: Python splits the file (C-level calls) and hands the lines to DuckDB as one
-Arrow array, decoded whole; DuckDB parses them vectorised, one JSON parse per line
+Speed: Python splits the file (C-level calls, on a thread reading ahead while the
+previous file lands) and hands the lines to DuckDB as one Arrow array, decoded whole; DuckDB parses them vectorised, one JSON parse per line
 (`try` turns a malformed line into NULL instead of an error), and hashes them. The
 classification keeps the text of quarantined lines only, so a landed line's text is
-written once.
+written once, compressed with zstd (`connectors.warehouse`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from connectors.ahead import take_prepared
 from connectors.delivery import FileCounts, Landing, ManifestFile
 from connectors.warehouse import MEDIO_LIBRE_COLUMNS
 
@@ -39,15 +40,9 @@ _CLASSIFY = f"""
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one JSONL file: every line either lands or is quarantined, with its line number."""
-    lines = path.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
-    if lines[-1] == b"":  # the final newline ends the last line, it does not start one
-        lines.pop()
-    texts, decoded = decode_lines(lines, entry.encoding)
-    staged = pa.table({
-        "_record_ordinal": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)),
-        "text": texts,
-        "decoded": decoded,
-    })
+    staged = take_prepared(path)
+    if staged is None:
+        staged = read_lines(path, entry)
     with landing.staged(_LINES, staged):
         landing.con.execute(_CLASSIFY)
         landed = landing.insert(
@@ -59,6 +54,21 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                     "FROM _medio_libre WHERE reason IS NOT NULL)")
     landing.con.execute("DROP TABLE _medio_libre")
     return FileCounts(landed, quarantined)
+
+
+def read_lines(path: Path, entry: ManifestFile) -> pa.Table:
+    """The file's lines (_record_ordinal, text, decoded): what `land_file` hands to DuckDB.
+
+    Plain Python and Arrow, no DuckDB: it may run on a thread reading ahead."""
+    lines = path.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    if lines[-1] == b"":  # the final newline ends the last line, it does not start one
+        lines.pop()
+    texts, decoded = decode_lines(lines, entry.encoding)
+    return pa.table({
+        "_record_ordinal": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)),
+        "text": texts,
+        "decoded": decoded,
+    })
 
 
 def decode_lines(lines: list[bytes], encoding: str) -> tuple[pa.Array, pa.Array]:

@@ -11,7 +11,8 @@ NULL apart from an empty string), computed by DuckDB during the insert: the whol
 parsed content.
 
 Line numbers: DuckDB numbers records (a quoted field may span lines), so the
-physical line where each record starts is worked out from the bytes: newlines
+physical line where each record starts is worked out from the bytes (`Records`, read
+ahead on a thread while the previous file lands when `land_each` lands many): newlines
 inside quoted fields do not start a record, and blank lines are skipped by DuckDB
 but still counted in its numbering. Rows land numbered as if every record were one
 line (the n-th row, in file order, on line n + 1); the rows after a blank line, a
@@ -28,6 +29,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from connectors.ahead import take_prepared
 from connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -46,7 +48,9 @@ _BOM = b"\xef\xbb\xbf"
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one registry CSV: its rows land or are quarantined with their physical line."""
     encoding = DUCKDB_ENCODINGS[entry.encoding]
-    records = Records.read(path, entry.encoding)
+    records = take_prepared(path)
+    if records is None:
+        records = read_records(path, entry)
     check_header(entry.name, records.text(0) if records.count else b"", encoding)
     con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
@@ -86,6 +90,12 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
     return FileCounts(landed, quarantined)
+
+
+def read_records(path: Path, entry: ManifestFile) -> Records:
+    """Where the file's records start and end (plain Python and numpy, no DuckDB: it may
+    run on a thread reading ahead while the previous file lands)."""
+    return Records.read(path, entry.encoding)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 from lxml import etree
 
+from connectors.ahead import ReadingAhead, reading_ahead, take_prepared
 from connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -87,9 +87,10 @@ _RELATION = f"(SELECT *, {fields_hash_sql(PJ_COLUMNS)} AS _record_hash FROM {_ST
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one batch file; any defect refuses it whole (the transaction drops what it added)."""
-    ahead = _AHEAD.get()
-    batches = ahead.take(path) if ahead else None
-    if batches is None:
+    parsed = take_prepared(path)
+    if parsed is not None:
+        batches = _read_ipc(parsed)
+    else:
         refuse_dtd(path, entry.name)
         batches = _batches(path, entry.name)
     landed = 0
@@ -110,58 +111,27 @@ def _insert(landing: Landing, batch: pa.Table, name: str) -> int:
         return landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, name)
 
 
-class _ParsingAhead:
-    """Files parsed in worker processes, a few ahead of the one being landed.
+class _Workers:
+    """Court files parsed by worker processes, one per calling thread (the thread waits on
+    its worker's pipe, the GIL free meanwhile): `ReadingAhead`'s prepare. Each file is
+    parsed exactly as in-process (`_parse_to_ipc`) into an Arrow IPC file in a temporary
+    folder, and its refusal, if any, is raised again in the caller."""
 
-    Each file is parsed exactly as in-process (`_parse_to_ipc`) into an Arrow IPC file;
-    its refusal, if any, is raised again when the file is taken. Files that are never
-    taken (their delivery was already landed, or refused before its files were read) are
-    passed over when a later one is taken.
-    """
-
-    def __init__(self, files: Sequence[tuple[Path, str]], workers: int, lookahead: int):
-        self._files, self._next, self._lookahead = list(files), 0, lookahead
-        self._order = {path: i for i, (path, _) in enumerate(self._files)}
+    def __init__(self):
         self._folder = tempfile.TemporaryDirectory(prefix="pj-parsed-")
-        # One thread per worker process, waiting on its pipe (the GIL is free meanwhile).
-        self._workers: list[_Worker] = []
         self._local = threading.local()
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pj-parse")
-        self._parsing: dict[Path, Future[Path]] = {}
-        self.taken = 0
-        self._top_up()
+        self._workers: list[_Worker] = []
 
-    def _top_up(self) -> None:
-        while len(self._parsing) < self._lookahead and self._next < len(self._files):
-            path, name = self._files[self._next]
-            out = Path(self._folder.name) / f"{self._next}.arrow"
-            self._parsing[path] = self._pool.submit(self._parse, path, name, out)
-            self._next += 1
-
-    def _parse(self, path: Path, name: str, out: Path) -> Path:
+    def __call__(self, path: Path, entry: ManifestFile) -> Path:
         worker = getattr(self._local, "worker", None)
         if worker is None:
             worker = self._local.worker = _Worker()
             self._workers.append(worker)
-        return worker.parse(path, name, out)
-
-    def take(self, path: Path) -> Iterator[pa.Table] | None:
-        """The file's rows if it is parsed ahead (None: not one of the files, parse it here)."""
-        position = self._order.get(path)
-        if position is None or (position < self._next and path not in self._parsing):
-            return None
-        if path not in self._parsing:  # further on than the window: restart it there
-            self._next = position
-        for skipped in [p for p in self._parsing if self._order[p] < position]:
-            self._parsing.pop(skipped).cancel()  # never taken: their delivery was not landed
-        self._top_up()
-        out = self._parsing.pop(path).result()  # a refusal in the worker is raised here
-        self._top_up()
-        self.taken += 1
-        return _read_ipc(out)
+        with tempfile.NamedTemporaryFile(dir=self._folder.name, suffix=".arrow",
+                                         delete=False) as out:
+            return worker.parse(path, entry.name, Path(out.name))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
         for worker in self._workers:
             worker.close()
         self._folder.cleanup()
@@ -210,21 +180,17 @@ def serve() -> None:
         sys.stdout.buffer.flush()
 
 
-_AHEAD: ContextVar[_ParsingAhead | None] = ContextVar("pj_parsing_ahead", default=None)
-
-
 @contextmanager
-def parsing_ahead(files: Iterable[tuple[Path, str]], workers: int = 2,
-                  lookahead: int = 4) -> Iterator[_ParsingAhead]:
-    """While in the block, `land_file` takes these (path, name) files, in this order, from
-    worker processes that parse up to `lookahead` of them ahead."""
-    ahead = _ParsingAhead([(p.resolve(), n) for p, n in files], workers, lookahead)
-    token = _AHEAD.set(ahead)
+def parsing_ahead(files: Sequence[tuple[Path, ManifestFile]], workers: int = 2,
+                  lookahead: int = 4) -> Iterator[None]:
+    """While in the block, `land_file` takes these files, in this order, from worker
+    processes that parse up to `lookahead` of them ahead."""
+    parse = _Workers()
     try:
-        yield ahead
+        with reading_ahead(ReadingAhead(files, parse, workers, lookahead)):
+            yield
     finally:
-        _AHEAD.reset(token)
-        ahead.close()
+        parse.close()
 
 
 def _parse_to_ipc(path: Path, name: str, out: Path) -> Path:

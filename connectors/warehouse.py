@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from contracts import feeds
-from hub.warehouse import Warehouse
+from hub.warehouse import PostgresWarehouse, Warehouse
 
 SCHEMA = "raw"
 
@@ -70,21 +70,31 @@ LINEAGE_DDL = (
 DELIVERY_STATUSES = ("landed", "refused", "superseded", "incomplete")
 
 
-def _record_table(table: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(f"{c} VARCHAR" for c in columns)
+# Whole records kept as text (a medio libre line is ~700 bytes of JSON): on DuckDB, zstd
+# compresses them 2.5x smaller than the default (dictionary + FSST), and faster.
+ZSTD_COLUMNS = {("inpe_medio_libre", "record")}
+
+
+def _record_table(table: str, columns: tuple[str, ...], duckdb_storage: bool) -> str:
+    cols = ", ".join(
+        f"{c} VARCHAR" + (" USING COMPRESSION zstd"
+                          if duckdb_storage and (table, c) in ZSTD_COLUMNS else "")
+        for c in columns)
     return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({cols}, {LINEAGE_DDL})"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection | Warehouse) -> None:
     """Create the raw schema and its tables if missing (idempotent, never alters data).
 
-    The DDL is the same on DuckDB and PostgreSQL.
+    The DDL is the same on DuckDB and PostgreSQL but for DuckDB's column compression.
     """
+    on_duckdb = not isinstance(con, PostgresWarehouse)
     statements = [
         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
-        _record_table("pj_resoluciones", PJ_COLUMNS),
-        _record_table("inpe_medio_libre", MEDIO_LIBRE_COLUMNS),
-        *(_record_table(REGISTRY_TABLES[n], REGISTRY_COLUMNS[n]) for n in feeds.REGISTRY_FILES),
+        _record_table("pj_resoluciones", PJ_COLUMNS, on_duckdb),
+        _record_table("inpe_medio_libre", MEDIO_LIBRE_COLUMNS, on_duckdb),
+        *(_record_table(REGISTRY_TABLES[n], REGISTRY_COLUMNS[n], on_duckdb)
+          for n in feeds.REGISTRY_FILES),
         # Append-only: a record once quarantined stays visible, even if its delivery is
         # later superseded (the delivery's status says so).
         f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.quarantine (

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
-from feedfiles import case, lote, registry, resolucion
+from feedfiles import INTERNO, case, csv_file, lote, registry, resolucion
 
 import connectors
-from connectors import DeliveryRefused, land_all, land_delivery
+from connectors import DeliveryRefused, ahead, land_all, land_delivery
 from connectors.warehouse import SOURCE_TABLES, ensure_schema
 
 JSONL = {"casos-0001.jsonl": case() + "\n" + case("ML-2024-0000002") + "\n"}
@@ -213,3 +214,69 @@ def test_a_refused_redelivery_leaves_the_earlier_one_published(con, landing, mak
     assert landed_rows(con) == 2
     statuses = {r["delivery_id"]: r["status"] for r in rows("SELECT * FROM raw.deliveries")}
     assert statuses == {first.delivery_id: "landed", second.delivery_id: "refused"}
+
+
+def _court(i: int, refused: bool) -> dict[str, str]:
+    files = {f"lote-000{k}.xml": lote(*(resolucion(f"RES-{i}-{k}-{n}", paterno=f"P{n}")
+                                        for n in range(3 + k))) for k in (1, 2)}
+    if refused:  # refused by the worker parsing it, raised when its file is taken
+        files["lote-0002.xml"] = lote(resolucion(paterno="QUISPE & HIJOS"))
+    return files
+
+
+def _registry(i: int, refused: bool) -> dict[str, str]:
+    internos = [INTERNO.replace("INT0000001", f"INT{i}{n}") for n in range(4)]
+    return registry(internos=csv_file("internos.csv", *internos))
+
+
+def _medio_libre(i: int, refused: bool) -> dict[str, str]:
+    return {f"casos-000{k}.jsonl": "".join(f"{case(f'ML-{i}-{k}-{n}')}\n" for n in range(2 + k))
+            for k in (1, 2)}
+
+
+# source -> (files of delivery i, the files whose count a refused delivery's manifest
+# gets wrong, how many files are prepared ahead and taken)
+READ_AHEAD_CASES = {
+    "pj_resoluciones": (_court, {}, 5),  # 2 + 1 (the second is refused) + 2
+    "inpe_registro": (_registry, {"actividades.csv": 7}, 12),  # the last file: all taken
+    "inpe_medio_libre": (_medio_libre, {"casos-0002.jsonl": 7}, 6),
+}
+
+
+@pytest.mark.parametrize("source", READ_AHEAD_CASES)
+def test_files_read_ahead_land_as_read_in_process(source, con, make_delivery, landing, tmp_path):
+    """Deliveries landed with `land_each` (the next files prepared ahead: court files by
+    worker processes, the others on a thread) give the same rows, refusals and log as
+    landing each in-process; an already landed one is skipped, its files never read."""
+    files, wrong_counts, taken = READ_AHEAD_CASES[source]
+    for i, fecha in enumerate(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]):
+        refused = fecha == "2024-03-31"
+        make_delivery(source, files(i, refused), fecha=fecha,
+                      records=wrong_counts if refused else None)
+    deliveries = connectors.find_deliveries(landing)
+
+    def landed(target) -> list:
+        return [target.execute(f"SELECT * EXCLUDE (_loaded_at) FROM raw.{table} ORDER BY ALL")
+                .fetchall() for table in SOURCE_TABLES[source]]
+
+    with duckdb.connect(str(tmp_path / "in_process.duckdb")) as reference:
+        land_delivery(reference, deliveries[1])  # landed before: its files are not read again
+        expected = []
+        for delivery in deliveries:
+            try:
+                expected.append(land_delivery(reference, delivery))
+            except DeliveryRefused as refusal:
+                expected.append(refusal.result)
+            assert not ahead.active()
+        expected_rows = landed(reference)
+    land_delivery(con, deliveries[1])
+    results = []
+    for result in connectors.land_each(con, deliveries):
+        results.append(result)
+        prepared = sum(a.taken for a in ahead.active())  # while landing
+    assert prepared == taken
+    assert results == expected
+    assert landed(con) == expected_rows
+    assert [r.status for r in expected] == ["landed", "landed", "refused", "landed"]
+    assert expected[1].reason == "already landed: nothing done"
+    assert all(expected_rows)

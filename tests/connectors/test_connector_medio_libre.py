@@ -76,3 +76,12 @@ def test_crlf_line_ends_are_not_part_of_the_record(con, make_delivery, rows):
     result = land_lines(con, make_delivery, case("ML-1") + "\r")
     assert result.landed == 1
     assert rows("SELECT record FROM raw.inpe_medio_libre") == [{"record": case("ML-1")}]
+
+
+def test_whole_lines_are_stored_with_zstd(con, make_delivery):
+    """The raw line text is kept compressed with zstd (smaller and faster than DuckDB's default)."""
+    land_lines(con, make_delivery, *(case(f"ML-{n}", observaciones="x" * n) for n in range(300)))
+    con.execute("CHECKPOINT")
+    assert con.execute("SELECT DISTINCT compression FROM pragma_storage_info('raw.inpe_medio_libre') "
+                       "WHERE column_name = 'record' AND segment_type = 'VARCHAR'").fetchall() == [
+        ("ZSTD",)]

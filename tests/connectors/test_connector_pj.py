@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
 from feedfiles import lote, resolucion
 
-from connectors import DeliveryRefused, find_deliveries, land_delivery, land_each, pj_resoluciones
+from connectors import (
+    DeliveryRefused,
+    land_delivery,
+)
 from connectors.pj_resoluciones import BATCH_ROWS
 from connectors.warehouse import ensure_schema
 
@@ -192,50 +194,3 @@ def test_huge_text_node_is_refused(con, make_delivery):
 def test_something_that_is_not_xml_is_refused(con, make_delivery):
     assert_refused(con, make_delivery, b"%PDF-1.7\n\x00\x01binary", r"lote-0001.xml line 1: malformed XML",
                    records={"lote-0001.xml": 0})
-
-
-def test_files_parsed_ahead_by_worker_processes_land_as_parsed_in_process(
-        con, make_delivery, landing, tmp_path):
-    """Court deliveries landed with `land_each` (workers parse the next files): the same rows,
-    refusals and log as landing each file in-process; an already landed one is skipped."""
-    for i, fecha in enumerate(["2024-01-07", "2024-01-14", "2024-01-21", "2024-01-28"]):
-        lotes = {f"lote-000{k}.xml": lote(*(resolucion(f"RES-{i}-{k}-{n}", paterno=f"P{n}")
-                                             for n in range(3 + k)))
-                 for k in (1, 2)}
-        if fecha == "2024-01-21":  # refused in the worker, raised when its file is taken
-            lotes["lote-0002.xml"] = lote(resolucion(paterno="QUISPE & HIJOS"))
-        make_delivery("pj_resoluciones", lotes, fecha=fecha)
-    deliveries = find_deliveries(landing)
-
-    def in_process(target) -> list:
-        results = []
-        for delivery in deliveries:
-            try:
-                results.append(land_delivery(target, delivery))
-            except DeliveryRefused as refusal:
-                results.append(refusal.result)
-        assert pj_resoluciones._AHEAD.get() is None
-        return results
-
-    def parsed_ahead(target) -> list:
-        results = []
-        for result in land_each(target, deliveries):
-            results.append(result)
-            taken = pj_resoluciones._AHEAD.get().taken  # the workers' count, while landing
-        assert taken == 5
-        return results
-
-    with duckdb.connect(str(tmp_path / "in_process.duckdb")) as reference:
-        land_delivery(reference, deliveries[1])  # landed before: its files are not read again
-        expected = in_process(reference)
-        expected_rows = reference.execute(COMPARED).fetchall()
-    land_delivery(con, deliveries[1])
-    assert parsed_ahead(con) == expected
-    assert con.execute(COMPARED).fetchall() == expected_rows
-    assert [r.status for r in expected] == ["landed", "landed", "refused", "landed"]
-    assert expected[1].reason == "already landed: nothing done"
-    assert "lote-0002.xml line 3: malformed XML" in expected[2].reason
-
-
-COMPARED = ("SELECT * EXCLUDE (_loaded_at) FROM raw.pj_resoluciones "
-            "ORDER BY _delivery_id, _file, _record_ordinal")
