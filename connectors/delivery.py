@@ -191,15 +191,6 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
     return paths
 
 
-def fields_hash_sql(columns: Sequence[str]) -> str:
-    """SQL for the `_record_hash` of a parsed record: sha256 of its fields as a JSON array.
-
-    JSON keeps NULL apart from "" and escapes every delimiter, so the array is the whole
-    content; DuckDB computes it vectorised on all cores, beside the insert.
-    """
-    return f"sha256(to_json([{', '.join(columns)}]))"
-
-
 class Landing:
     """One delivery's writes inside its transaction: lineage on every row, and quarantine."""
 
@@ -232,7 +223,10 @@ class Landing:
         try:
             yield
         finally:
-            self.con.unregister(name)
+            try:
+                self.con.unregister(name)
+            except duckdb.TransactionException:  # a failed statement aborted the transaction:
+                pass  # its rollback drops the view with the rest
 
 
 LandFile = Callable[[Landing, Path, ManifestFile], FileCounts]

@@ -6,22 +6,23 @@ which go to raw.quarantine. The header is checked here first: a header that diff
 from the spec refuses the file, since a shifted column would land values under the
 wrong names.
 
-`_record_hash` is the sha256 of the record's fields as a JSON array (which keeps a
-NULL apart from an empty string), computed by DuckDB during the insert: the whole
-parsed content.
+`_record_hash` is the sha256 of the record's text as sent, in UTF-8 (an ISO-8859-1
+file is transcoded, so the same record hashes alike in either encoding) with LF line
+ends. Python hashes the records (OpenSSL, several times faster than DuckDB's sha256)
+while finding where they start, on a thread reading ahead when `land_each` lands many.
 
 Line numbers: DuckDB numbers records (a quoted field may span lines), so the
-physical line where each record starts is worked out from the bytes (`Records`, read
-ahead on a thread while the previous file lands when `land_each` lands many): newlines
+physical line where each record starts is worked out from the bytes (`Records`): newlines
 inside quoted fields do not start a record, and blank lines are skipped by DuckDB
-but still counted in its numbering. Rows land numbered as if every record were one
-line (the n-th row, in file order, on line n + 1); the rows after a blank line, a
-multi-line record or a rejected record are then renumbered to their physical line.
+but still counted in its numbering. DuckDB's rows come in file order, so each is paired
+with its record's line and hash by position (POSITIONAL JOIN); after a rejected record,
+the rows that follow are then given their own record's line and hash.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,6 @@ from connectors.delivery import (
     FileCounts,
     Landing,
     ManifestFile,
-    fields_hash_sql,
 )
 from connectors.warehouse import REGISTRY_COLUMNS, REGISTRY_TABLES, SCHEMA
 from contracts import feeds
@@ -47,23 +47,31 @@ _BOM = b"\xef\xbb\xbf"
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one registry CSV: its rows land or are quarantined with their physical line."""
-    encoding = DUCKDB_ENCODINGS[entry.encoding]
     records = take_prepared(path)
     if records is None:
         records = read_records(path, entry)
-    check_header(entry.name, records.text(0) if records.count else b"", encoding)
-    con, columns = landing.con, REGISTRY_COLUMNS[entry.name]
+    check_header(entry.name, records.text(0) if records.count else b"")
+    con, columns, table = landing.con, REGISTRY_COLUMNS[entry.name], REGISTRY_TABLES[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
-    # row_number() OVER () is the row's position in the file (DuckDB preserves the order).
-    parsed = f"""(SELECT *, row_number() OVER () + 1 AS _record_ordinal,
-                         {fields_hash_sql(columns)} AS _record_hash
-                  FROM read_csv(?, columns = {{{spec}}}, header = true, auto_detect = false,
-                      delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
-                      store_rejects = true, rejects_table = '_registry_rejects',
-                      rejects_scan = '_registry_reject_scans'))"""
+    # DuckDB keeps the file's order: its n-th row is the n-th record it does not reject,
+    # which POSITIONAL JOIN pairs with the n-th record found in the bytes (its line and
+    # hash). `_parsed` tells DuckDB's rows from the padding of a shorter side; a row
+    # DuckDB sees beyond the records found gets no line (0), and refuses the file below.
+    expected = records.accepted({})
+    lineage = pa.table({"line": records.lines(expected), "hash": records.hashes.take(expected)})
+    parsed = f"""(SELECT * EXCLUDE (_parsed, line, hash), coalesce(line, 0) AS _record_ordinal,
+                         coalesce(hash, '') AS _record_hash
+                  FROM (SELECT *, true AS _parsed FROM read_csv(
+                            ?, columns = {{{spec}}}, header = true, auto_detect = false,
+                            delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
+                            store_rejects = true, rejects_table = '_registry_rejects',
+                            rejects_scan = '_registry_reject_scans'))
+                  POSITIONAL JOIN _registry_lineage WHERE _parsed)"""
     try:
-        landed = landing.insert(REGISTRY_TABLES[entry.name], columns, parsed, entry.name, [
-            str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
+        with landing.staged("_registry_lineage", lineage):
+            landed = landing.insert(table, columns, parsed, entry.name, [
+                str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
+                DUCKDB_ENCODINGS[entry.encoding]])
     except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
         reason = str(e).splitlines()[0]
         raise DeliveryRefused(f"{entry.name}: not readable as one CSV file ({reason})") from None
@@ -72,20 +80,19 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     rejects = dict(con.execute("SELECT line, lower(replace(min(error_type), ' ', '_')) FROM "
                                "_registry_rejects GROUP BY line").fetchall())
     con.execute("DROP TABLE _registry_rejects; DROP TABLE _registry_reject_scans")
-    accepted = records.accepted_lines(rejects)
+    accepted = records.accepted(rejects)
     # DuckDB may see more records than the bytes show (e.g. a lone CR it reads as a line
     # end): then its rows or its rejected record numbers do not match the file's records.
     if landed != len(accepted) or any(number > records.count for number in rejects):
-        found = len(records.accepted_lines({}))
         raise DeliveryRefused(f"{entry.name}: DuckDB parsed {landed} rows and rejected "
-                              f"{len(rejects)}, but {found} records are found in the file: "
-                              "cannot tell their line numbers")
-    _renumber(landing, REGISTRY_TABLES[entry.name], entry.name, accepted)
+                              f"{len(rejects)}, but {len(expected)} records are found in the "
+                              "file: cannot tell their line numbers")
+    _realign(landing, table, entry.name, records, expected[:len(accepted)], accepted)
     quarantined = 0
     if rejects:
         bad = pa.Table.from_pylist([
             {"record_ordinal": records.line(number - 1), "reason": reason,
-             "raw_text": records.text(number - 1).decode(encoding, errors="backslashreplace")}
+             "raw_text": records.text(number - 1).decode(errors="backslashreplace")}
             for number, reason in sorted(rejects.items())])
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
@@ -93,8 +100,8 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
 
 
 def read_records(path: Path, entry: ManifestFile) -> Records:
-    """Where the file's records start and end (plain Python and numpy, no DuckDB: it may
-    run on a thread reading ahead while the previous file lands)."""
+    """The file's records found on its bytes, hashed (plain Python and numpy, no DuckDB:
+    it may run on a thread reading ahead while the previous file lands)."""
     return Records.read(path, entry.encoding)
 
 
@@ -102,27 +109,33 @@ def read_records(path: Path, entry: ManifestFile) -> Records:
 class Records:
     """Where each record of a CSV file starts and ends, found on its bytes, the header first.
 
-    `data` is the file without BOM (UTF-8) and with LF line ends, in the file's encoding:
-    delimiter, quote and newline are the same byte in both encodings, so only the header
-    and rejected records are ever decoded. Line bounds are offsets in `data`.
+    `data` is the file in UTF-8 (an ISO-8859-1 file transcoded), without BOM and with LF
+    line ends: delimiter, quote and newline are single ASCII bytes in both encodings, so
+    only the header and rejected records are ever decoded. Line bounds are offsets in
+    `data`. `hashes` holds each record's `_record_hash`: the sha256 of its text there.
     """
 
     data: bytes
     line_starts: np.ndarray
     line_ends: np.ndarray
     first_lines: np.ndarray  # per record, the index of the physical line where it starts
+    hashes: pa.Array
 
     @classmethod
     def read(cls, path: Path, encoding: str) -> Records:
         data = path.read_bytes()
         if encoding == "UTF-8":
             data = data.removeprefix(_BOM)
+        else:  # the same record hashes alike whichever encoding it was sent in
+            data = data.decode(DUCKDB_ENCODINGS[encoding]).encode("utf-8")
         data = data.replace(b"\r\n", b"\n")
         newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
         line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
         line_starts = np.concatenate(([0], newlines + 1))[:len(line_ends)]
-        inside = _inside_quoted_fields(data, line_starts, line_ends)
-        return cls(data, line_starts, line_ends, np.flatnonzero(~inside))
+        first_lines = np.flatnonzero(~_inside_quoted_fields(data, line_starts, line_ends))
+        return cls(data, line_starts, line_ends, first_lines,
+                   _hashes(data, line_starts[first_lines], line_ends[_last_lines(
+                       first_lines, len(line_starts))]))
 
     @property
     def count(self) -> int:
@@ -132,22 +145,36 @@ class Records:
         """The physical line (1-based) where record `record` (0-based) starts."""
         return int(self.first_lines[record]) + 1
 
+    def lines(self, records: np.ndarray) -> np.ndarray:
+        return self.first_lines[records] + 1
+
     def text(self, record: int) -> bytes:
         """The raw text of record `record` (0-based), its inner newlines included."""
-        last = (self.first_lines[record + 1] if record + 1 < self.count
-                else len(self.line_starts)) - 1
+        last = _last_lines(self.first_lines, len(self.line_starts))[record]
         return self.data[self.line_starts[self.first_lines[record]]:self.line_ends[last]]
 
-    def accepted_lines(self, rejects: dict[int, str]) -> np.ndarray:
-        """The physical line of each record DuckDB lands, in file order: every record but
-        the header, blank ones and the `rejects` (by record number, the header being 1)."""
+    def accepted(self, rejects: dict[int, str]) -> np.ndarray:
+        """The records DuckDB lands, in file order: every record but the header, blank ones
+        and the `rejects` (by record number, the header being 1)."""
         one_line = np.diff(self.first_lines, append=len(self.line_starts)) == 1
         empty = (self.line_ends == self.line_starts)[self.first_lines]
         keep = ~(one_line & empty)
         keep[:1] = False
         # DuckDB may number past the records found here: land_file refuses the file then.
         keep[[number - 1 for number in rejects if number <= self.count]] = False
-        return self.first_lines[keep] + 1
+        return np.flatnonzero(keep)
+
+
+def _last_lines(first_lines: np.ndarray, line_count: int) -> np.ndarray:
+    """Per record, the index of its last physical line."""
+    return np.append(first_lines[1:], line_count) - 1
+
+
+def _hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The sha256 (hex) of each span of `data`."""
+    view, sha256 = memoryview(data), hashlib.sha256
+    return pa.array([sha256(view[start:end]).hexdigest()
+                     for start, end in zip(starts.tolist(), ends.tolist())], pa.string())
 
 
 def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.ndarray
@@ -173,24 +200,27 @@ def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.nd
     return np.cumsum(inside[:-1]) > 0
 
 
-def _renumber(landing: Landing, table: str, file: str, lines: np.ndarray) -> None:
-    """Give the landed rows whose record is not on line n + 1 their physical line."""
-    provisional = np.arange(2, len(lines) + 2)
-    moved = lines != provisional
+def _realign(landing: Landing, table: str, file: str, records: Records,
+             assumed: np.ndarray, accepted: np.ndarray) -> None:
+    """After a rejected record, DuckDB's rows were paired with the records after theirs:
+    give each the line and hash of its own record (`accepted`) instead (`assumed`)."""
+    moved = assumed != accepted
     if not moved.any():
         return
-    shifts = pa.table({"provisional": provisional[moved], "line": lines[moved]})
-    with landing.staged("_registry_renumbered", shifts):
+    fix = pa.table({"provisional": records.lines(assumed[moved]),
+                    "line": records.lines(accepted[moved]),
+                    "hash": records.hashes.take(accepted[moved])})
+    with landing.staged("_registry_realigned", fix):
         landing.con.execute(
-            f"UPDATE {SCHEMA}.{table} SET _record_ordinal = r.line FROM _registry_renumbered r "
-            "WHERE _delivery_id = ? AND _file = ? AND _record_ordinal = r.provisional",
-            [landing.delivery_id, file])
+            f"UPDATE {SCHEMA}.{table} SET _record_ordinal = r.line, _record_hash = r.hash "
+            "FROM _registry_realigned r WHERE _delivery_id = ? AND _file = ? "
+            "AND _record_ordinal = r.provisional", [landing.delivery_id, file])
 
 
-def check_header(name: str, first_line: bytes, encoding: str) -> None:
-    """Refuse a file whose header is not exactly the spec's columns, in the spec's order."""
+def check_header(name: str, first_line: bytes) -> None:
+    """Refuse a file whose header (UTF-8) is not exactly the spec's columns, in order."""
     expected = list(feeds.REGISTRY_FILES[name])
-    text = first_line.decode(encoding, errors="replace")
+    text = first_line.decode(errors="replace")
     if not text.strip():
         raise DeliveryRefused(f"{name} line 1: empty file, expected the header "
                               f"{feeds.CSV_DELIMITER.join(expected)}")

@@ -40,7 +40,6 @@ from connectors.delivery import (
     FileCounts,
     Landing,
     ManifestFile,
-    fields_hash_sql,
 )
 from connectors.warehouse import PJ_COLUMNS
 from contracts import feeds
@@ -80,9 +79,11 @@ _ID, _VERSION, _DELITOS, _ID_LOTE, _FECHA_CORTE = (
     _COL[c] for c in ("id", "version", "delitos", "id_lote", "fecha_corte"))
 _HOSTILE = (b"<!DOCTYPE", b"<!ENTITY")
 _STAGED = "_pj_batch"
-# A Resolucion's `_record_hash` covers its flattened row (hashed by DuckDB, vectorised:
-# cheaper than JSON-encoding each row in Python).
-_RELATION = f"(SELECT *, {fields_hash_sql(PJ_COLUMNS)} AS _record_hash FROM {_STAGED})"
+# A Resolucion's `_record_hash` is the sha256 of its flattened row as a JSON array (which
+# keeps a NULL apart from ""), hashed by DuckDB, vectorised: cheaper than JSON-encoding
+# each row in Python.
+_RELATION = (f"(SELECT *, sha256(to_json([{', '.join(PJ_COLUMNS)}])) AS _record_hash "
+             f"FROM {_STAGED})")
 
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:

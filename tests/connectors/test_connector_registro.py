@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from feedfiles import INTERNO, csv_file, registry
 
 from connectors import DeliveryRefused, land_delivery
 from contracts.feeds import REGISTRY_FILES
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def interno(id_interno: str, numero: str = "40123456", paterno: str = "QUISPE") -> str:
@@ -46,6 +52,17 @@ def test_iso_8859_1_extract_is_decoded(con, make_delivery, rows):
         {"apellido_paterno": "PEÑA ÑAUPARI"}]
 
 
+def test_a_record_hashes_alike_in_either_encoding(con, make_delivery, rows):
+    """`_record_hash` is the sha256 of the record's text as sent, in UTF-8."""
+    record = interno("INT1", paterno="PEÑA")
+    files = registry(internos=csv_file("internos.csv", record))
+    land_delivery(con, make_delivery("inpe_registro", files, fecha="2024-11-30",
+                                     encoding="ISO-8859-1"))
+    land_delivery(con, make_delivery("inpe_registro", files, fecha="2024-12-31"))
+    assert rows("SELECT DISTINCT _record_hash FROM raw.inpe_internos") == [
+        {"_record_hash": sha256(record)}]
+
+
 def test_utf8_bom_is_tolerated(con, make_delivery, rows):
     files = registry(internos="\ufeff" + csv_file("internos.csv", interno("INT1")))
     land_delivery(con, make_delivery("inpe_registro", files))
@@ -78,6 +95,9 @@ def test_ragged_rows_are_quarantined_with_their_line(con, make_delivery, rows):
     assert rows("SELECT id_interno, _record_ordinal FROM raw.inpe_internos ORDER BY 2") == [
         {"id_interno": "INT1", "_record_ordinal": 2}, {"id_interno": "INT4", "_record_ordinal": 4},
         {"id_interno": "INT5", "_record_ordinal": 7}]
+    # The rows after a rejected record carry their own record's hash, not the next one's.
+    assert rows("SELECT _record_hash FROM raw.inpe_internos ORDER BY _record_ordinal") == [
+        {"_record_hash": sha256(text)} for text in (body[0], body[2], body[4])]
     assert rows("SELECT source, fecha_corte, file, record_ordinal, raw_text, reason "
                 "FROM raw.quarantine ORDER BY record_ordinal") == [
         {"source": "inpe_registro", "fecha_corte": "2024-12-31", "file": "internos.csv",
