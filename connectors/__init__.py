@@ -28,6 +28,7 @@ from connectors.delivery import (
 from connectors.delivery import log_incomplete as delivery_log_incomplete
 from connectors.postgres import land_in_postgres
 from connectors.warehouse import ensure_schema
+from contracts import feeds
 from hub.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 CONNECTORS: dict[str, LandFile] = {
@@ -70,7 +71,7 @@ def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingRe
     """Land these deliveries in order, one result each: a folder without its manifest is
     logged incomplete, a refusal is logged and returned (not raised). Meanwhile the next
     files to land are prepared ahead (`connectors.ahead`)."""
-    with _reading_ahead(con, deliveries):
+    with _reading_ahead(con, deliveries), _checkpointing_at_the_end(con):
         for delivery in deliveries:
             if not delivery.complete:
                 yield log_incomplete(con, delivery)
@@ -87,6 +88,28 @@ def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
     Refusals do not raise (their result says why); anything else (a bug, a full disk) does.
     """
     return list(land_each(con, find_deliveries(landing_root)))
+
+
+# While landing many deliveries, DuckDB checkpoints (compresses what was committed into
+# the database file) once at the end, on all cores, rather than after every delivery
+# whose write-ahead log passes the default 16 MB: a fifth less time for the registry.
+# Committed deliveries are safe in the log meanwhile.
+LANDING_CHECKPOINT_THRESHOLD = "1GB"
+
+
+@contextmanager
+def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
+    if isinstance(con, PostgresWarehouse):  # each delivery lands in its own in-memory DuckDB
+        yield
+        return
+    duck = con.con if isinstance(con, DuckDBWarehouse) else con
+    [(threshold,)] = duck.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    duck.execute(f"SET checkpoint_threshold = '{LANDING_CHECKPOINT_THRESHOLD}'")
+    try:
+        yield
+    finally:
+        duck.execute(f"SET checkpoint_threshold = '{threshold}'")
+    duck.execute("CHECKPOINT")  # after a failure, DuckDB checkpoints later by itself
 
 
 @contextmanager
@@ -107,8 +130,12 @@ def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None
     with ExitStack() as stack:
         if len(files["pj_resoluciones"]) >= READ_AHEAD_MIN_FILES:
             stack.enter_context(pj_resoluciones.parsing_ahead(files["pj_resoluciones"]))
-        threaded = [ReadingAhead(files[source], prepare) for source, prepare in (
-            ("inpe_registro", inpe_registro.read_records),
-            ("inpe_medio_libre", inpe_medio_libre.read_lines)) if len(files[source]) > 1]
+        # A registry delivery's next extract (its biggest file, internos.csv) is read while
+        # the current delivery commits.
+        threaded = [ReadingAhead(files[source], prepare, lookahead=lookahead)
+                    for source, prepare, lookahead in (
+                        ("inpe_registro", inpe_registro.read_records, len(feeds.REGISTRY_FILES)),
+                        ("inpe_medio_libre", inpe_medio_libre.read_lines, 2))
+                    if len(files[source]) > 1]
         stack.enter_context(reading_ahead(*threaded))
         yield

@@ -280,3 +280,18 @@ def test_files_read_ahead_land_as_read_in_process(source, con, make_delivery, la
     assert [r.status for r in expected] == ["landed", "landed", "refused", "landed"]
     assert expected[1].reason == "already landed: nothing done"
     assert all(expected_rows)
+
+
+def test_landing_many_deliveries_checkpoints_once_at_the_end(con, make_delivery, landing,
+                                                              tmp_path):
+    """`land_each` lets the write-ahead log grow while it lands, then checkpoints: the
+    landed rows are in the database file and the connection's setting is as it was."""
+    for fecha in ("2024-11-30", "2024-12-31"):
+        make_delivery("inpe_registro", registry(), fecha=fecha)
+    con.execute("SET checkpoint_threshold = '1MB'")
+    threshold = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    results = list(connectors.land_each(con, connectors.find_deliveries(landing)))
+    assert [r.status for r in results] == ["landed", "landed"]
+    assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchall() == threshold
+    wal = tmp_path / "hub.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0
