@@ -47,7 +47,7 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
         landing.con.execute(_CLASSIFY)
         landed = landing.insert(
             "inpe_medio_libre", MEDIO_LIBRE_COLUMNS,
-            f"(SELECT *, text AS record, sha256(text) AS _record_hash FROM {_LINES} "
+            f"(SELECT *, text AS record, unhex(sha256(text)) AS _record_hash FROM {_LINES} "
             "JOIN _medio_libre USING (_record_ordinal) WHERE reason IS NULL)", entry.name)
     quarantined = landing.quarantine(
         entry.name, "(SELECT _record_ordinal AS record_ordinal, raw_text, reason "

@@ -60,7 +60,7 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     expected = records.accepted({})
     lineage = pa.table({"line": records.lines(expected), "hash": records.hashes.take(expected)})
     parsed = f"""(SELECT * EXCLUDE (_parsed, line, hash), coalesce(line, 0) AS _record_ordinal,
-                         coalesce(hash, '') AS _record_hash
+                         coalesce(hash, ''::BYTEA) AS _record_hash
                   FROM (SELECT *, true AS _parsed FROM read_csv(
                             ?, columns = {{{spec}}}, header = true, auto_detect = false,
                             delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
@@ -171,10 +171,10 @@ def _last_lines(first_lines: np.ndarray, line_count: int) -> np.ndarray:
 
 
 def _hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
-    """The sha256 (hex) of each span of `data`."""
+    """The sha256 of each span of `data`."""
     view, sha256 = memoryview(data), hashlib.sha256
-    return pa.array([sha256(view[start:end]).hexdigest()
-                     for start, end in zip(starts.tolist(), ends.tolist())], pa.string())
+    return pa.array([sha256(view[start:end]).digest()
+                     for start, end in zip(starts.tolist(), ends.tolist())], pa.binary())
 
 
 def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.ndarray

@@ -82,7 +82,7 @@ _STAGED = "_pj_batch"
 # A Resolucion's `_record_hash` is the sha256 of its flattened row as a JSON array (which
 # keeps a NULL apart from ""), hashed by DuckDB, vectorised: cheaper than JSON-encoding
 # each row in Python.
-_RELATION = (f"(SELECT *, sha256(to_json([{', '.join(PJ_COLUMNS)}])) AS _record_hash "
+_RELATION = (f"(SELECT *, unhex(sha256(to_json([{', '.join(PJ_COLUMNS)}]))) AS _record_hash "
              f"FROM {_STAGED})")
 
 

@@ -43,7 +43,7 @@ def test_a_good_delivery_lands_with_lineage(con, make_delivery, rows):
     assert [r["_record_ordinal"] for r in landed] == [1, 2]
     assert {(r["_delivery_id"], r["_file"]) for r in landed} == {
         (result.delivery_id, "casos-0001.jsonl")}
-    assert all(r["_loaded_at"] is not None and len(r["_record_hash"]) == 64 for r in landed)
+    assert all(r["_loaded_at"] is not None and len(r["_record_hash"]) == 32 for r in landed)
     [log] = rows("SELECT * FROM raw.deliveries")
     assert (log["status"], log["path"], log["fingerprint"][:16]) == (
         "landed", str(delivery.path), result.delivery_id[-16:])

@@ -11,8 +11,8 @@ from connectors import DeliveryRefused, land_delivery
 from contracts.feeds import REGISTRY_FILES
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
 
 
 def interno(id_interno: str, numero: str = "40123456", paterno: str = "QUISPE") -> str:
