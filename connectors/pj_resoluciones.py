@@ -44,7 +44,7 @@ from connectors.delivery import (
 from connectors.warehouse import PJ_COLUMNS
 from contracts import feeds
 
-BATCH_ROWS = 2000  # small: the insert of one overlaps the parse of the next
+BATCH_ROWS = 10_000  # the insert of one overlaps the parse of the next; fewer, cheaper inserts
 _NS = f"{{{feeds.PJ_NAMESPACE}}}"
 _ROOT, _RESOLUCION, _DELITO = f"{_NS}LoteResoluciones", f"{_NS}Resolucion", f"{_NS}Delito"
 _COL = {c: i for i, c in enumerate(PJ_COLUMNS)}
