@@ -13,11 +13,13 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # `to_pandas` imports it when needed: the court parsing workers never do
+    import pandas as pd
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # DuckDB's memory per process (HUB_DUCKDB_MEMORY_LIMIT; dbt's profile reads the same variable).

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from feedfiles import lote, resolucion
@@ -194,3 +197,13 @@ def test_huge_text_node_is_refused(con, make_delivery):
 def test_something_that_is_not_xml_is_refused(con, make_delivery):
     assert_refused(con, make_delivery, b"%PDF-1.7\n\x00\x01binary", r"lote-0001.xml line 1: malformed XML",
                    records={"lote-0001.xml": 0})
+
+
+def test_a_parsing_worker_starts_without_pandas():
+    """The court parsing workers import the connectors but not pandas (a second of CPU
+    each, which pyarrow would otherwise spend on its first array)."""
+    probe = ("import sys; from connectors.pj_resoluciones import serve; "
+             "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"
