@@ -14,6 +14,7 @@ naive peer (pandas.read_xml / read_csv / json_normalize with to_sql into DuckDB)
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -28,6 +29,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 
 
+@functools.cache
 def sibling(name: str):
     """bench/<name>.py, loaded by path (bench/connectors.py would shadow the `connectors`
     package on sys.path)."""
@@ -35,10 +37,6 @@ def sibling(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def connector_bench():
-    return sibling("connectors")
 
 
 def step_durations(instance, run_id: str) -> dict[str, float]:
@@ -109,7 +107,7 @@ def bench_scale(scale: float, work: Path, say) -> dict:
         new_s = time.perf_counter() - started
 
     deliveries = [d for d in find_deliveries(landing) if d.complete]
-    bench = connector_bench()
+    bench = sibling("connectors")
     floors = {source: bench.bench_source(source, [d for d in deliveries if d.source == source], 1)
               for source in ("pj_resoluciones", "inpe_registro", "inpe_medio_libre")}
     return {
@@ -140,7 +138,7 @@ def markdown(results: list[dict]) -> str:
              + " ".join(f"--scale {r['scale']:g}" for r in results) + "` (re-run to refresh).\n"]
     for r in results:
         floors_s = sum(m["seconds"] for runs in r["floors"].values() for m in runs
-                       if m["what"] not in connector_bench().NOT_FLOORS)
+                       if m["what"] not in sibling("connectors").NOT_FLOORS)
         lines += [f"\n## Scale {r['scale']:g} ({r['landing_mb']:.0f} MB of deliveries)\n",
                   f"- simulate: {r['simulate_s']:.0f} s",
                   (f"- whole year end to end (as `hub run`): **{r['year_s']:.0f} s** "
@@ -152,7 +150,7 @@ def markdown(results: list[dict]) -> str:
         for step, seconds in sorted(r["year_steps_s"].items(), key=lambda kv: -kv[1]):
             lines.append(f"| {step} | {seconds:.1f} | {r['new_delivery_steps_s'].get(step, 0):.1f} |")
         lines += ["\nConnectors beside their floors and the naive peer, same files, same run:\n",
-                  connector_bench().markdown(r["floors"], os.getloadavg()[:2])]
+                  sibling("connectors").markdown(r["floors"], os.getloadavg()[:2])]
     return "\n".join(lines) + "\n"
 
 

@@ -64,7 +64,11 @@ def log_incomplete(con: Target, delivery: Delivery) -> LandingResult:
 def _on(con: Target, step, delivery: Delivery) -> LandingResult:
     if isinstance(con, PostgresWarehouse):
         return land_in_postgres(con, delivery, step)
-    return step(con.con if isinstance(con, DuckDBWarehouse) else con)
+    return step(_duckdb(con))
+
+
+def _duckdb(con: duckdb.DuckDBPyConnection | DuckDBWarehouse) -> duckdb.DuckDBPyConnection:
+    return con.con if isinstance(con, DuckDBWarehouse) else con
 
 
 def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingResult]:
@@ -102,7 +106,7 @@ def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
     if isinstance(con, PostgresWarehouse):  # each delivery lands in its own in-memory DuckDB
         yield
         return
-    duck = con.con if isinstance(con, DuckDBWarehouse) else con
+    duck = _duckdb(con)
     [(threshold,)] = duck.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
     duck.execute(f"SET checkpoint_threshold = '{LANDING_CHECKPOINT_THRESHOLD}'")
     try:
@@ -134,7 +138,7 @@ def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None
         # the current delivery commits.
         threaded = [ReadingAhead(files[source], prepare, lookahead=lookahead)
                     for source, prepare, lookahead in (
-                        ("inpe_registro", inpe_registro.read_records, len(feeds.REGISTRY_FILES)),
+                        ("inpe_registro", inpe_registro.Records.read, len(feeds.REGISTRY_FILES)),
                         ("inpe_medio_libre", inpe_medio_libre.read_lines, 2))
                     if len(files[source]) > 1]
         stack.enter_context(reading_ahead(*threaded))

@@ -4,8 +4,8 @@ Landing a file is mostly DuckDB work (parse, hash, compress, commit), done witho
 GIL and often on one core. Meanwhile the second core can prepare the next file: read
 and split it (registry, medio libre) or parse it whole (court files, in worker
 processes). `land_each` opens a `reading_ahead` over the files it will land; each
-connector's `land_file` asks `take_prepared(path)` and does the work itself when the
-file was not read ahead.
+connector's `land_file` gets its file through `prepared(path, entry, prepare)`, which
+does the work itself when the file was not read ahead.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ _AHEAD: ContextVar[tuple[ReadingAhead, ...]] = ContextVar("reading_ahead", defau
 
 @contextmanager
 def reading_ahead(*aheads: ReadingAhead) -> Iterator[None]:
-    """While in the block, `take_prepared` serves the files of these reading aheads."""
+    """While in the block, `prepared` takes the files of these reading aheads from them."""
     with ExitStack() as stack:
         for ahead in aheads:
             stack.callback(ahead.close)
@@ -86,13 +86,16 @@ def reading_ahead(*aheads: ReadingAhead) -> Iterator[None]:
             _AHEAD.reset(token)
 
 
-def take_prepared(path: Path) -> Any | None:
-    """The file as prepared ahead, or None when it is not read ahead: prepare it here."""
-    path = path.resolve()
+def prepared(path: Path, entry: ManifestFile, prepare: Prepare) -> Any:
+    """`prepare(path, entry)`: taken from the reading ahead that holds the file, or, when
+    none does (or the file is behind its window), done here."""
+    resolved = path.resolve()
     for ahead in _AHEAD.get():
-        if ahead.holds(path):
-            return ahead.take(path)
-    return None
+        if ahead.holds(resolved):
+            taken = ahead.take(resolved)
+            if taken is not None:
+                return taken
+    return prepare(path, entry)
 
 
 def active() -> tuple[ReadingAhead, ...]:

@@ -8,8 +8,9 @@ staging layer deduplicates by id_caso and version).
 `_record_hash` is the sha256 of the line's text in UTF-8, without its line end.
 
 Speed: Python splits the file (C-level calls, on a thread reading ahead while the
-previous file lands) and hands the lines to DuckDB as one Arrow array, decoded whole; DuckDB parses them vectorised, one JSON parse per line
-(`try` turns a malformed line into NULL instead of an error), and hashes them. The
+previous file lands) and hands the lines to DuckDB as one Arrow array, decoded whole;
+DuckDB parses them vectorised, one JSON parse per line (`try` turns a malformed line
+into NULL instead of an error), and hashes them. The
 classification keeps the text of quarantined lines only, so a landed line's text is
 written once, compressed with zstd (`connectors.warehouse`).
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from connectors.ahead import take_prepared
+from connectors.ahead import prepared
 from connectors.delivery import FileCounts, Landing, ManifestFile
 from connectors.warehouse import MEDIO_LIBRE_COLUMNS
 
@@ -40,10 +41,7 @@ _CLASSIFY = f"""
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one JSONL file: every line either lands or is quarantined, with its line number."""
-    staged = take_prepared(path)
-    if staged is None:
-        staged = read_lines(path, entry)
-    with landing.staged(_LINES, staged):
+    with landing.staged(_LINES, prepared(path, entry, read_lines)):
         landing.con.execute(_CLASSIFY)
         landed = landing.insert(
             "inpe_medio_libre", MEDIO_LIBRE_COLUMNS,

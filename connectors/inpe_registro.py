@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from connectors.ahead import take_prepared
+from connectors.ahead import prepared
 from connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -47,9 +47,7 @@ _BOM = b"\xef\xbb\xbf"
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one registry CSV: its rows land or are quarantined with their physical line."""
-    records = take_prepared(path)
-    if records is None:
-        records = read_records(path, entry)
+    records = prepared(path, entry, Records.read)
     check_header(entry.name, records.text(0) if records.count else b"")
     con, columns, table = landing.con, REGISTRY_COLUMNS[entry.name], REGISTRY_TABLES[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
@@ -99,12 +97,6 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     return FileCounts(landed, quarantined)
 
 
-def read_records(path: Path, entry: ManifestFile) -> Records:
-    """The file's records found on its bytes, hashed (plain Python and numpy, no DuckDB:
-    it may run on a thread reading ahead while the previous file lands)."""
-    return Records.read(path, entry.encoding)
-
-
 @dataclass(frozen=True)
 class Records:
     """Where each record of a CSV file starts and ends, found on its bytes, the header first.
@@ -119,23 +111,28 @@ class Records:
     line_starts: np.ndarray
     line_ends: np.ndarray
     first_lines: np.ndarray  # per record, the index of the physical line where it starts
+    starts: np.ndarray  # per record, its span in `data`, its inner newlines included
+    ends: np.ndarray
     hashes: pa.Array
 
     @classmethod
-    def read(cls, path: Path, encoding: str) -> Records:
+    def read(cls, path: Path, entry: ManifestFile) -> Records:
+        """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
+        the previous file lands."""
         data = path.read_bytes()
-        if encoding == "UTF-8":
+        if entry.encoding == "UTF-8":
             data = data.removeprefix(_BOM)
         else:  # the same record hashes alike whichever encoding it was sent in
-            data = data.decode(DUCKDB_ENCODINGS[encoding]).encode("utf-8")
+            data = data.decode(DUCKDB_ENCODINGS[entry.encoding]).encode("utf-8")
         data = data.replace(b"\r\n", b"\n")
         newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
         line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
         line_starts = np.concatenate(([0], newlines + 1))[:len(line_ends)]
         first_lines = np.flatnonzero(~_inside_quoted_fields(data, line_starts, line_ends))
-        return cls(data, line_starts, line_ends, first_lines,
-                   _hashes(data, line_starts[first_lines], line_ends[_last_lines(
-                       first_lines, len(line_starts))]))
+        last_lines = np.append(first_lines[1:], len(line_starts)) - 1
+        starts, ends = line_starts[first_lines], line_ends[last_lines]
+        return cls(data, line_starts, line_ends, first_lines, starts, ends,
+                   _hashes(data, starts, ends))
 
     @property
     def count(self) -> int:
@@ -150,8 +147,7 @@ class Records:
 
     def text(self, record: int) -> bytes:
         """The raw text of record `record` (0-based), its inner newlines included."""
-        last = _last_lines(self.first_lines, len(self.line_starts))[record]
-        return self.data[self.line_starts[self.first_lines[record]]:self.line_ends[last]]
+        return self.data[self.starts[record]:self.ends[record]]
 
     def accepted(self, rejects: dict[int, str]) -> np.ndarray:
         """The records DuckDB lands, in file order: every record but the header, blank ones
@@ -163,11 +159,6 @@ class Records:
         # DuckDB may number past the records found here: land_file refuses the file then.
         keep[[number - 1 for number in rejects if number <= self.count]] = False
         return np.flatnonzero(keep)
-
-
-def _last_lines(first_lines: np.ndarray, line_count: int) -> np.ndarray:
-    """Per record, the index of its last physical line."""
-    return np.append(first_lines[1:], line_count) - 1
 
 
 def _hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:

@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 from lxml import etree
 
-from connectors.ahead import ReadingAhead, reading_ahead, take_prepared
+from connectors.ahead import ReadingAhead, prepared, reading_ahead
 from connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -90,12 +90,7 @@ _RELATION = (f"(SELECT *, unhex(sha256(to_json([{', '.join(PJ_COLUMNS)}]))) AS _
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     """Land one batch file; any defect refuses it whole (the transaction drops what it added)."""
-    parsed = take_prepared(path)
-    if parsed is not None:
-        batches = _read_ipc(parsed)
-    else:
-        refuse_dtd(path, entry.name)
-        batches = _batches(path, entry.name)
+    batches = prepared(path, entry, parse_here)
     landed = 0
     # One batch in flight: the connection is only ever used by the writer thread meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pj-insert") as writer:
@@ -109,6 +104,12 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     return FileCounts(landed, 0)
 
 
+def parse_here(path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
+    """The file's rows, batch by batch, parsed in this process as it streams by."""
+    refuse_dtd(path, entry.name)
+    return _batches(path, entry.name)
+
+
 def _insert(landing: Landing, batch: pa.Table, name: str) -> int:
     with landing.staged(_STAGED, batch):
         return landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, name)
@@ -118,21 +119,22 @@ class _Workers:
     """Court files parsed by worker processes, one per calling thread (the thread waits on
     its worker's pipe, the GIL free meanwhile): `ReadingAhead`'s prepare. Each file is
     parsed exactly as in-process (`_parse_to_ipc`) into an Arrow IPC file in a temporary
-    folder, and its refusal, if any, is raised again in the caller."""
+    folder, whose batches the caller gets as from `parse_here`; a refusal is raised again
+    in the caller."""
 
     def __init__(self):
         self._folder = tempfile.TemporaryDirectory(prefix="pj-parsed-")
         self._local = threading.local()
         self._workers: list[_Worker] = []
 
-    def __call__(self, path: Path, entry: ManifestFile) -> Path:
+    def __call__(self, path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
         worker = getattr(self._local, "worker", None)
         if worker is None:
             worker = self._local.worker = _Worker()
             self._workers.append(worker)
         with tempfile.NamedTemporaryFile(dir=self._folder.name, suffix=".arrow",
                                          delete=False) as out:
-            return worker.parse(path, entry.name, Path(out.name))
+            return _read_ipc(worker.parse(path, entry.name, Path(out.name)))
 
     def close(self) -> None:
         for worker in self._workers:
