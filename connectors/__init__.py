@@ -21,6 +21,7 @@ from connectors.delivery import (
     DeliveryRefused,
     LandFile,
     LandingResult,
+    current_delivery_id,
     files_to_land,
     find_deliveries,
     land,
@@ -38,7 +39,7 @@ CONNECTORS: dict[str, LandFile] = {
 }
 
 __all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",
-           "land_all", "land_delivery", "land_each", "log_incomplete"]
+           "land_all", "land_delivery", "land_each", "log_incomplete", "not_yet_logged"]
 
 # Below this many court files to land, worker processes would cost more than they save
 # (registry and medio libre files are read ahead on a thread whenever there are two).
@@ -116,6 +117,21 @@ def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
     duck.execute("CHECKPOINT")  # after a failure, DuckDB checkpoints later by itself
 
 
+def not_yet_logged(con: Target, deliveries: Sequence[Delivery]) -> list[Delivery]:
+    """The deliveries whose present state raw.deliveries does not show yet: complete ones
+    not landed (new, re-delivered, or refused before and tried again) and folders still
+    being written that are not logged incomplete."""
+    logged = _logged_ids(con, "landed", "incomplete")
+    return [d for d in deliveries if current_delivery_id(d) not in logged]
+
+
+def _logged_ids(con: Target, *statuses: str) -> set[str]:
+    warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+    ensure_schema(warehouse)
+    return {delivery_id for delivery_id, status in warehouse.rows(
+        "SELECT delivery_id, status FROM raw.deliveries") if status in statuses}
+
+
 @contextmanager
 def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
     """Prepare the files of these deliveries ahead, in this order, skipping the deliveries
@@ -125,10 +141,7 @@ def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None
     if not complete:
         yield
         return
-    warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
-    ensure_schema(warehouse)
-    landed = {row[0] for row in warehouse.rows(
-        "SELECT delivery_id FROM raw.deliveries WHERE status = 'landed'")}
+    landed = _logged_ids(con, "landed")
     files = {source: [f for d in complete if d.source == source for f in files_to_land(d, landed)]
              for source in CONNECTORS}
     with ExitStack() as stack:

@@ -275,13 +275,26 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
 def files_to_land(delivery: Delivery, landed: set[str]) -> list[tuple[Path, ManifestFile]]:
     """A complete delivery's files (path, manifest entry), or none if its delivery id is in
     `landed` or its manifest would refuse it: what landing it will read."""
-    try:
-        manifest = parse_manifest(delivery, _read_manifest(delivery))
-    except DeliveryRefused:
-        return []
-    if _delivery_id(delivery, manifest.fingerprint) in landed:
+    manifest = _current_manifest(delivery)
+    if manifest is None or _delivery_id(delivery, manifest.fingerprint) in landed:
         return []
     return [(delivery.path / f.name, f) for f in manifest.files]
+
+
+def current_delivery_id(delivery: Delivery) -> str | None:
+    """The id raw.deliveries logs this folder under as it is now: still being written, or
+    complete (None if its manifest would refuse it)."""
+    if not delivery.complete:
+        return f"{delivery.source}:{delivery.fecha_corte}:incomplete"
+    manifest = _current_manifest(delivery)
+    return None if manifest is None else _delivery_id(delivery, manifest.fingerprint)
+
+
+def _current_manifest(delivery: Delivery) -> Manifest | None:
+    try:
+        return parse_manifest(delivery, _read_manifest(delivery))
+    except DeliveryRefused:
+        return None
 
 
 def _read_manifest(delivery: Delivery) -> bytes:
@@ -332,7 +345,7 @@ def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id:
 def log_incomplete(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> LandingResult:
     """Record that a folder has no manifest yet; its files are not read."""
     ensure_schema(con)
-    result = LandingResult(f"{delivery.source}:{delivery.fecha_corte}:incomplete", delivery.source,
+    result = LandingResult(current_delivery_id(delivery), delivery.source,
                            delivery.fecha_corte, "incomplete", 0, 0, None,
                            f"no {feeds.MANIFEST_NAME} yet: the sender is still writing")
     con.begin()

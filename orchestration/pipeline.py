@@ -1,7 +1,8 @@
 """Run every asset headless, as `hub run` does: the same assets the UI runs.
 
-Landing runs once per source over all its complete deliveries (one run over a
-partition range); everything downstream then runs once for the latest state.
+Landing runs once per source over its deliveries not landed yet (one run over a
+partition range; a source with nothing new gets no run); everything downstream then
+runs once for the latest state.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from dagster._core.storage.tags import (
 import connectors
 from contracts import feeds
 from orchestration.ingest.assets import partitions_for, raw_asset_keys
+from orchestration.quality.checks import import_gx_ahead
+from orchestration.resources import WarehouseResource
 
 
-def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, list[str]]:
+def register_deliveries(instance: dg.DagsterInstance,
+                        deliveries: list[connectors.Delivery]) -> dict[str, list[str]]:
     """Add a dynamic partition for every complete delivery; return the keys per source."""
     keys: dict[str, list[str]] = {}
-    deliveries = connectors.find_deliveries(landing_dir)
     for source in feeds.SOURCES:
         found = sorted(d.fecha_corte for d in deliveries if d.source == source and d.complete)
         name = partitions_for(source).name
@@ -33,24 +36,44 @@ def register_deliveries(instance: dg.DagsterInstance, landing_dir) -> dict[str, 
     return keys
 
 
+def partitions_to_land(warehouse: WarehouseResource, deliveries: list[connectors.Delivery],
+                       keys: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per source, the partitions its landing run needs: the deliveries not landed yet, or,
+    when the only news is a folder still being written, the latest delivery (a no-op run
+    that logs the folder incomplete). A source with nothing new gets no run."""
+    with warehouse.connect() as con:
+        news = connectors.not_yet_logged(con, deliveries)
+    todo = {}
+    for source, source_keys in keys.items():
+        arrived = [d for d in news if d.source == source]
+        complete = sorted(d.fecha_corte for d in arrived if d.complete)
+        todo[source] = complete or (source_keys[-1:] if arrived else [])
+    return todo
+
+
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources: dict | None = None, say: Callable[[str], None] = print,
             full_refresh: bool = False) -> dict:
-    """Materialise every asset for every complete delivery; return timings and outcomes.
+    """Land what is new, then materialise everything downstream; return timings and outcomes.
 
     `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
     """
     timings, outcomes = {}, {}
-    keys = register_deliveries(instance, landing_dir)
+    deliveries = connectors.find_deliveries(landing_dir)
+    keys = register_deliveries(instance, deliveries)
     resources = resources or defs.resources
     all_assets = [*defs.assets, *defs.asset_checks]
-    for source, partition_keys in keys.items():
+    todo = partitions_to_land(resources["warehouse"], deliveries, keys)
+    for source, partition_keys in todo.items():
         if not partition_keys:
-            say(f"{source}: no complete delivery")
+            say(f"{source}: nothing new to land" if keys[source] else
+                f"{source}: no complete delivery")
             continue
         say(f"{source}: landing {len(partition_keys)} deliveries "
             f"({partition_keys[0]} .. {partition_keys[-1]})")
         started = time.perf_counter()
+        # One run over the range from the first to the last new delivery: a delivery in
+        # between that already landed is a no-op.
         result = dg.materialize(
             all_assets,
             selection=raw_asset_keys(source),
@@ -64,6 +87,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         outcomes[f"land {source}"] = result.success
 
     say("transform, check and publish: everything downstream of raw")
+    import_gx_ahead()
     started = time.perf_counter()
     result = dg.materialize(
         all_assets,

@@ -30,7 +30,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import connectors
+from contracts import feeds
 from hub.settings import Settings
+from simulator.redeliveries import repeat_last_court_delivery
 
 PROJECT = Path(__file__).resolve().parents[1]
 LOAD_TIME_COLUMNS = {"_loaded_at", "seen_at", "quarantined_at"}
@@ -171,26 +174,58 @@ def run_in_process(hub_definitions, settings: Settings) -> dict:
 
 @pytest.fixture(scope="module")
 def two_runs(zone, hub_definitions):
-    """The pipeline run twice on the same deliveries; each run's warehouse and outbox."""
+    """The pipeline run twice on the same deliveries; each run's warehouse, outbox and
+    report."""
     snapshots = []
     for _ in range(2):
-        run_in_process(hub_definitions, zone)
+        report = run_in_process(hub_definitions, zone)
         assert_no_partial_extract(zone.outbox_dir)
         snapshots.append((warehouse_snapshot(zone.warehouse), outbox_snapshot(zone.outbox_dir),
-                          sorted(p.name for p in zone.outbox_dir.iterdir())))
+                          sorted(p.name for p in zone.outbox_dir.iterdir()), report))
     return snapshots
 
 
 def test_a_second_run_on_the_same_deliveries_changes_no_table(two_runs):
-    (first, _, _), (second, _, _) = two_runs
+    (first, *_), (second, *_) = two_runs
     assert {t.split(".")[0] for t in first} == set(SCHEMAS), sorted(first)
     assert any(count > 0 for _, count, _ in first.values())
     assert first["raw.quarantine"][1] > 0  # the simulated year has records to quarantine
     assert diff(first, second) == []
 
 
+def test_a_second_run_starts_no_landing_run(two_runs):
+    (*_, first), (*_, second) = two_runs
+    landing_runs = [[step for step in report["timings"] if step.startswith("land ")]
+                    for report in (first, second)]
+    assert landing_runs == [[f"land {source}" for source in feeds.SOURCES], []], landing_runs
+    assert "downstream" in second["timings"]
+
+
+def test_only_what_is_new_gets_a_landing_run(zone, two_runs, tmp_path):
+    """After the year: a re-delivered court cut-off is landed alone; a registry folder
+    still being written makes a no-op run (which logs it) over the latest delivery."""
+    import dagster as dg
+
+    from orchestration.pipeline import partitions_to_land, register_deliveries
+    from orchestration.resources import WarehouseResource
+
+    landing = tmp_path / "landing"
+    shutil.copytree(zone.landing_dir, landing)
+    shutil.copy(zone.warehouse, tmp_path / "warehouse.duckdb")
+    repeat_last_court_delivery(landing, "2025-01-12")
+    (landing / feeds.SOURCES["inpe_registro"][0] / "2025-01-31").mkdir()
+    deliveries = connectors.find_deliveries(landing)
+    with dg.DagsterInstance.ephemeral() as instance:
+        keys = register_deliveries(instance, deliveries)
+    todo = partitions_to_land(WarehouseResource(location=str(tmp_path / "warehouse.duckdb")),
+                              deliveries, keys)
+    assert todo == {"pj_resoluciones": ["2025-01-12"],
+                    "inpe_registro": [keys["inpe_registro"][-1]],
+                    "inpe_medio_libre": []}
+
+
 def test_a_second_run_publishes_the_same_extract(two_runs):
-    (_, first, folders1), (_, second, folders2) = two_runs
+    (_, first, folders1, _), (_, second, folders2, _) = two_runs
     assert any(k.endswith("manifest.json") for k in first), first
     assert any(k.endswith(".xml") for k in first) and any(k.endswith(".parquet") for k in first)
     assert folders1 == folders2
@@ -249,7 +284,7 @@ def run_and_kill(log: Path, phase: str, rng: random.Random) -> str:
 
 def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_runs,
                                                                     tmp_path):
-    reference_wh, reference_outbox, _ = two_runs[0]
+    reference_wh, reference_outbox, *_ = two_runs[0]
     data = zone.data_dir
     # Start from the landing zone and the published outbox (a reader's view), at the same
     # paths as the reference run: everything lands again, and publication replaces an extract.
