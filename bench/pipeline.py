@@ -71,11 +71,12 @@ def hub_run(settings, say) -> tuple[float, bool, dict[str, float]]:
     done = subprocess.run([str(Path(sys.executable).parent / "hub"), "run"], check=False,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    for line in done.stdout.splitlines():
-        if not line.startswith(" "):  # the per-source summary is in the table below
-            say(f"  hub run: {line}")
+    # Its summary (steps and deliveries); dbt's log, which it also prints, is left out.
+    _, _, summary = done.stdout.partition("== summary ==")
+    say(f"hub run in {seconds:.0f} s:" + "".join(
+        f"\n{line}" for line in summary.splitlines() if line.startswith("  ")))
     if done.returncode:
-        say(done.stderr[-3000:])
+        say(done.stdout[-3000:] + done.stderr[-3000:])
     steps: dict[str, float] = {}
     with dg.DagsterInstance.get() as instance:
         for run in instance.get_runs():
