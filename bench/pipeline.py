@@ -169,8 +169,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, Python {platform.python_version()}"
 
 
+def code_version() -> str:
+    """The commit the bench ran on, with `+changes` when the tree differed from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=BENCH_DIR.parent, capture_output=True,
+                              text=True, check=False).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    return commit + (" +changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def markdown(results: list[dict]) -> str:
-    lines = [f"# Benchmark results\n\nMachine: {machine()}.\nCommand: `uv run hub bench "
+    lines = [f"# Benchmark results\n\nMachine: {machine()}.\nCode: {results[0]['code']}.\n"
+             f"Command: `uv run hub bench "
              + " ".join(f"--scale {r['scale']:g}" for r in results) + "` (re-run to refresh).\n"]
     for r in results:
         floors_s = sum(m["seconds"] for runs in r["floors"].values() for m in runs
@@ -204,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
         print(message, flush=True)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    results = [bench_scale(scale, work, say) for scale in (args.scale or [1.0])]
+    code = code_version()  # before this run rewrites the committed results
+    results = [{"code": code, **bench_scale(scale, work, say)} for scale in (args.scale or [1.0])]
     args.json.write_text(json.dumps(results, indent=2, default=str))
     args.markdown.write_text(markdown(results))
     print(markdown(results))

@@ -53,4 +53,5 @@ def test_hub_bench_runs_a_year_and_one_new_delivery(tmp_path):
     assert not {"land_inpe_registro", "land_inpe_medio_libre"} & set(new), new
     assert set(bench["floors"]) == {"pj_resoluciones", "inpe_registro", "inpe_medio_libre"}
     assert len(bench["fixed_costs_s"]) == 3 and all(s > 0 for s in bench["fixed_costs_s"].values())
+    assert bench["code"] and f"Code: {bench['code']}." in table.read_text()
     assert "| hub_dbt_models |" in table.read_text()
