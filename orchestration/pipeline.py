@@ -87,7 +87,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         outcomes[f"land {source}"] = result.success
 
     say("transform, check and publish: everything downstream of raw")
-    import_gx_ahead()
+    import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
     started = time.perf_counter()
     result = dg.materialize(
         all_assets,

@@ -49,3 +49,12 @@ def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monk
     project.prepare_manifest()
     assert manifest.stat().st_mtime_ns != parsed_at
     assert stamp.read_text() == project.project_fingerprint(project.DBT_PROJECT_DIR)
+
+
+def test_loading_the_definitions_does_not_import_pandas(hub_definitions):
+    """Every run process and the UI's code server load the definitions: pandas (0.8 s) is
+    imported only by the steps that need it (the quality gates, on a thread ahead)."""
+    probe = "import sys, orchestration.definitions; print('pandas' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert loaded.stdout.strip() == "False", loaded.stderr[-2000:]

@@ -206,7 +206,9 @@ def _stream_cases(document: io.BytesIO, schema: etree.XMLSchema | None = None) -
 # The text helpers below take and return Arrow string columns, one value per row; a null
 # value is a line (or an attribute) left out.
 Column = pa.Array | pa.ChunkedArray
-NO_LINE = pa.scalar(None, pa.string())
+# Not pa.scalar(None, ...): building a scalar from a Python value imports pandas (0.8 s),
+# which loading the definitions does not need.
+NO_LINE = pa.nulls(1, pa.string())[0]
 
 _TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
 _ATTRIBUTE_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))

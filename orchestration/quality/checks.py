@@ -1,7 +1,7 @@
 """Quality gates: the GX suites of contracts/expectations, run as Dagster asset checks.
 
 One multi-asset check runs every suite in one step: Great Expectations takes about
-10 s to import, and one step reads the warehouse (read-only, GX's pandas data source:
+5 s to import, and one step reads the warehouse (read-only, GX's pandas data source:
 its SQL data source returns nothing on DuckDB) and writes once. It reads only the
 columns the expectations read, and a check's whole batch only if it did not pass. Each
 suite is still its own check on its own asset; batch rules are blocking.
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
 
 from contracts.expectations import suites
@@ -34,7 +33,8 @@ from hub.settings import Settings
 from hub.warehouse import Warehouse
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both imported when the gates run: a headless run imports them ahead
+    import pandas as pd
     from great_expectations.data_context import AbstractDataContext
 
 # Check names, one per suite.
@@ -165,8 +165,8 @@ def import_gx() -> None:
 
 
 def import_gx_ahead() -> threading.Thread:
-    """Import Great Expectations on a thread, for gates that run later in this process: a
-    headless run imports it while dbt builds (in a subprocess)."""
+    """Import Great Expectations (and pandas) on a thread, for gates that run later in this
+    process: a headless run imports them while dbt builds (in its own process)."""
     thread = threading.Thread(target=import_gx, name="import-great-expectations", daemon=True)
     thread.start()
     return thread
@@ -184,7 +184,7 @@ def gx_context() -> "AbstractDataContext":
 
 
 def validate(context: "AbstractDataContext", name: str, suite: Suite,
-             batch: pd.DataFrame) -> CheckOutcome:
+             batch: "pd.DataFrame") -> CheckOutcome:
     """Run one suite on its batch with GX's pandas data source."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -238,12 +238,12 @@ def describe(kind: str, kwargs: dict[str, Any]) -> str:
     return f"{kind}({args}){where}"
 
 
-def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def rows_as_json(frame: "pd.DataFrame") -> list[dict[str, Any]]:
     """Rows as JSON objects (dates in ISO form, missing values as null)."""
     return json.loads(frame.to_json(orient="records", date_format="iso", date_unit="s"))
 
 
-def run_suites(batches: dict[str, pd.DataFrame | Exception]) -> list[CheckOutcome]:
+def run_suites(batches: "dict[str, pd.DataFrame | Exception]") -> list[CheckOutcome]:
     """Validate each check's batch; a batch that could not be read is an errored check."""
     context = gx_context()
     outcomes = []
@@ -262,7 +262,7 @@ def run_suites(batches: dict[str, pd.DataFrame | Exception]) -> list[CheckOutcom
 
 
 def read_batches(con: Warehouse, names: list[str],
-                 whole: bool = False) -> dict[str, pd.DataFrame | Exception]:
+                 whole: bool = False) -> "dict[str, pd.DataFrame | Exception]":
     """Each check's batch, or the database error that kept it from being read.
 
     By default only the columns its expectations read: enough to pass or fail. `whole`:
