@@ -88,10 +88,11 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     _realign(landing, table, entry.name, records, expected[:len(accepted)], accepted)
     quarantined = 0
     if rejects:
-        bad = pa.Table.from_pylist([
-            {"record_ordinal": records.line(number - 1), "reason": reason,
-             "raw_text": records.text(number - 1).decode(errors="backslashreplace")}
-            for number, reason in sorted(rejects.items())])
+        numbers, reasons = zip(*sorted(rejects.items()), strict=True)
+        bad = pa.table({
+            "record_ordinal": records.lines(np.array(numbers) - 1), "reason": reasons,
+            "raw_text": [records.text(number - 1).decode(errors="backslashreplace")
+                         for number in numbers]})
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
     return FileCounts(landed, quarantined)
@@ -138,11 +139,8 @@ class Records:
     def count(self) -> int:
         return len(self.first_lines)
 
-    def line(self, record: int) -> int:
-        """The physical line (1-based) where record `record` (0-based) starts."""
-        return int(self.first_lines[record]) + 1
-
     def lines(self, records: np.ndarray) -> np.ndarray:
+        """The physical line (1-based) where each of `records` (0-based) starts."""
         return self.first_lines[records] + 1
 
     def text(self, record: int) -> bytes:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib.abc
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -153,7 +152,7 @@ class _Worker:
     def __init__(self):
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from connectors.pj_resoluciones import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, _NO_PANDAS: "1"})
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def parse(self, path: Path, name: str, out: Path) -> Path:
         self._process.stdin.write(json.dumps([str(path), name, str(out)]).encode() + b"\n")
@@ -175,9 +174,6 @@ class _Worker:
 # A worker never needs pandas, but pyarrow imports it (a second of CPU) the first time it
 # builds an array from a list, to tell whether the list is a pandas object; in a worker,
 # pandas is made unimportable before that.
-_NO_PANDAS = "HUB_PJ_WORKER_WITHOUT_PANDAS"
-
-
 class _WithoutPandas(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name.partition(".")[0] == "pandas":
@@ -186,7 +182,7 @@ class _WithoutPandas(importlib.abc.MetaPathFinder):
 
 def serve() -> None:
     """A worker's loop (`_Worker`): parse each requested file, reply with its refusal if any."""
-    if os.environ.get(_NO_PANDAS) and "pandas" not in sys.modules:
+    if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
     for request in sys.stdin.buffer:
         path, name, out = json.loads(request)

@@ -48,3 +48,11 @@ def run_dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
         capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
     return proc
+
+
+def imports_pandas(code: str) -> bool:
+    """Whether running `code` in a new interpreter, at the project root, imports pandas."""
+    probe = f"{code}; import sys; print('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[1])
+    return done.stdout.strip() == "True"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hub_env import imports_pandas
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -54,7 +56,4 @@ def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monk
 def test_loading_the_definitions_does_not_import_pandas(hub_definitions):
     """Every run process and the UI's code server load the definitions: pandas (0.8 s) is
     imported only by the steps that need it (the quality gates, on a thread ahead)."""
-    probe = "import sys, orchestration.definitions; print('pandas' in sys.modules)"
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
-    assert loaded.stdout.strip() == "False", loaded.stderr[-2000:]
+    assert not imports_pandas("import orchestration.definitions")

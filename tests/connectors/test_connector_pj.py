@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from feedfiles import lote, resolucion
+from hub_env import imports_pandas
 
 from connectors import (
     DeliveryRefused,
@@ -202,8 +200,4 @@ def test_something_that_is_not_xml_is_refused(con, make_delivery):
 def test_a_parsing_worker_starts_without_pandas():
     """The court parsing workers import the connectors but not pandas (a second of CPU
     each, which pyarrow would otherwise spend on its first array)."""
-    probe = ("import sys; from connectors.pj_resoluciones import serve; "
-             "print('pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parents[2])
-    assert out.stdout.strip() == "False"
+    assert not imports_pandas("from connectors.pj_resoluciones import serve")
