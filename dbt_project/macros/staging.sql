@@ -36,3 +36,24 @@ true
         {{ parse_date(fecha_nacimiento) }} as fecha_nacimiento,
         nullif(upper(trim({{ sexo }})), '') as sexo
 {%- endmacro %}
+
+{% macro rows_to_rebuild(staged, key) -%}
+{#- The staged rows an incremental intermediate model rebuilds: on a full build all of
+    them; on an incremental run every row of each key that changed since the last build.
+    A key changed when a row for it landed since (`>=` the newest kept: an empty model
+    reads everything, a tie is read again rather than missed), or when the delivery of
+    its kept row is no longer landed (superseded, withdrawn). Keys are rebuilt whole from
+    staging, so the result does not depend on the order deliveries arrived in. -#}
+select * from {{ staged }}
+{% if is_incremental() %}
+where {{ key }} in (
+    select {{ key }} from {{ staged }}
+    where _loaded_at >= coalesce((select max(_loaded_at) from {{ this }}), '-infinity'::timestamptz)
+    union all
+    select {{ key }} from {{ this }}
+    where _delivery_id not in (
+        select delivery_id from {{ source('raw_hub', 'deliveries') }} where status = 'landed'
+    )
+)
+{% endif %}
+{%- endmacro %}

@@ -1,21 +1,12 @@
+-- depends_on: {{ source('raw_hub', 'deliveries') }}
 {{ config(materialized='incremental', unique_key='resolucion_id', incremental_strategy='delete+insert',
           post_hook="{{ drop_superseded_rows() }}") }}
-{#- The current version of every resolution. Incremental: each run reads only what
-    landed since the last one, and compares it with the version already kept, so a
-    re-delivered older version arriving late never replaces a correction. -#}
-with arrived as (
-    select * from {{ ref('stg_pj__resoluciones') }}
-    {% if is_incremental() %}
-    where _loaded_at > (select max(_loaded_at) from {{ this }})
-    {% endif %}
-),
-
-candidates as (
-    select * from arrived
-    {% if is_incremental() %}
-    union all
-    select * from {{ this }} where resolucion_id in (select resolucion_id from arrived)
-    {% endif %}
+{#- The current version of every resolution: the highest version staged, whatever the
+    order its versions arrived in (a re-delivered older version never replaces a
+    correction; a withdrawn correction gives the version before back). Incremental:
+    only the resolutions that changed since the last run are rebuilt. -#}
+with candidates as (
+    {{ rows_to_rebuild(ref('stg_pj__resoluciones'), 'resolucion_id') }}
 ),
 
 ranked as (
