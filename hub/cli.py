@@ -60,8 +60,14 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
             "from raw.deliveries group by source, status order by source, status"):
             print(f"  {source:<18} {status:<11} {n:4d} deliveries  "
                   f"{landed or 0:>10,} landed  {quarantined or 0:>6,} quarantined")
+    publication = report.get("publication")
+    if publication:
+        print(f"marts:     {publication['estado']}; analysts read cut-off "
+              f"{publication['fecha_corte'] or '(none yet)'}"
+              + (f"; not published: {publication['motivo']}" if publication["motivo"] else ""))
     print(f"warehouse: {settings.warehouse_display}  (schemas raw, staging, intermediate, interop, "
-          "marts)")
+          "marts; data engineers only)")
+    print(f"analysts:  {settings.analyst_db}  (schema marts: the last validated build)")
     print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
     print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts, validation/ checks, per run)")
     print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")

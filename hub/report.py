@@ -238,7 +238,7 @@ def alert_charts(con: Warehouse) -> list[Chart]:
         """
         select coalesce(e.oficina_regional, 'Sin establecimiento'), count(*)
         from marts.alertas_interoperabilidad as a
-        left join interop.establecimiento as e on e.cod_ep = a.cod_ep
+        left join marts.dim_establecimiento as e on e.cod_ep = a.cod_ep
         group by 1 order by 2 desc, 1""",
     )
     return [

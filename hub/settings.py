@@ -28,6 +28,7 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     outbox_dir: Path
+    analyst_db: Path
     dagster_home: Path
     postgres_url: str | None = None
 
@@ -56,6 +57,7 @@ class Settings:
             landing_dir=Path(os.environ.get("HUB_LANDING_DIR", data / "landing")).absolute(),
             warehouse=Path(os.environ.get("HUB_WAREHOUSE", data / "warehouse.duckdb")).absolute(),
             outbox_dir=Path(os.environ.get("HUB_OUTBOX_DIR", data / "outbox")).absolute(),
+            analyst_db=Path(os.environ.get("HUB_ANALYST_DB", data / "analyst.duckdb")).absolute(),
             # The project root holds dagster.yaml, which stores under HUB_DAGSTER_STORAGE.
             dagster_home=Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT)).absolute(),
             postgres_url=os.environ.get("HUB_POSTGRES_URL") or None,

@@ -6,9 +6,15 @@ from hub.settings import Settings
 from orchestration import automation
 from orchestration.ingest.assets import raw_assets
 from orchestration.publish.extract import estado_ejecucion_extract
+from orchestration.publish.marts import analyst_database
 from orchestration.publish.report import analyst_report
 from orchestration.quality.checks import quality_gates
-from orchestration.resources import LandingZoneResource, OutboxResource, WarehouseResource
+from orchestration.resources import (
+    AnalystDatabaseResource,
+    LandingZoneResource,
+    OutboxResource,
+    WarehouseResource,
+)
 from orchestration.transform.assets import dbt_resource, hub_dbt_models
 
 
@@ -18,12 +24,14 @@ def build_resources(settings: Settings) -> dict:
         "warehouse": WarehouseResource(location=settings.warehouse_location),
         "landing": LandingZoneResource(root=str(settings.landing_dir)),
         "outbox": OutboxResource(root=str(settings.outbox_dir)),
+        "analyst_db": AnalystDatabaseResource(root=str(settings.analyst_db)),
         "dbt": dbt_resource,
     }
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, hub_dbt_models, estado_ejecucion_extract, analyst_report],
+    assets=[*raw_assets, hub_dbt_models, estado_ejecucion_extract, analyst_database,
+            analyst_report],
     asset_checks=[quality_gates],
     jobs=automation.jobs,
     sensors=automation.sensors,

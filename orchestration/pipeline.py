@@ -8,6 +8,7 @@ runs once for the latest state.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable
 
 import dagster as dg
@@ -19,6 +20,8 @@ from dagster._core.storage.tags import (
 import connectors
 from contracts import feeds
 from orchestration.ingest.assets import partitions_for, raw_asset_keys
+from orchestration.publish.gate import sources_waiting
+from orchestration.publish.marts import publication_state
 from orchestration.quality.checks import import_gx_ahead
 from orchestration.resources import WarehouseResource
 
@@ -54,11 +57,15 @@ def partitions_to_land(warehouse: WarehouseResource, deliveries: list[connectors
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources: dict | None = None, say: Callable[[str], None] = print,
             full_refresh: bool = False) -> dict:
-    """Land what is new, then materialise everything downstream; return timings and outcomes.
+    """Land what is new, then, once every source has delivered, materialise everything
+    downstream. Returns the steps' `timings` and `outcomes` (step -> succeeded), the
+    deliveries `refused` in this run, the sources still `waiting` for a first delivery,
+    and the analysts' `publication` state (marts.publicacion, None before the first).
 
     `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
     """
     timings, outcomes = {}, {}
+    run_started = datetime.now(UTC)
     deliveries = connectors.find_deliveries(landing_dir)
     keys = register_deliveries(instance, deliveries)
     resources = resources or defs.resources
@@ -86,6 +93,18 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         timings[f"land {source}"] = time.perf_counter() - started
         outcomes[f"land {source}"] = result.success
 
+    with resources["warehouse"].connect(read_only=True) as con:
+        refused = refused_since(con, run_started)
+        waiting = sources_waiting(con)  # raw exists: partitions_to_land ensured it
+    for line in refused:
+        say(f"refused: {line}")
+    report = {"timings": timings, "outcomes": outcomes, "refused": refused, "waiting": waiting}
+    if waiting:
+        # Nothing whole to build or judge yet: waiting is not failing (no gate runs).
+        say("waiting for a first delivery of " + ", ".join(waiting)
+            + ": nothing is built or published until every source has delivered once")
+        return {**report, "publication": publication_state(resources["analyst_db"].path)}
+
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
     started = time.perf_counter()
@@ -99,4 +118,11 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     )
     timings["downstream"] = time.perf_counter() - started
     outcomes["downstream"] = result.success
-    return {"timings": timings, "outcomes": outcomes}
+    return {**report, "publication": publication_state(resources["analyst_db"].path)}
+
+
+def refused_since(con, started: datetime) -> list[str]:
+    """The deliveries refused since `started`: one line each, naming the folder and why."""
+    return [f"{source} {fecha_corte}: {reason}" for source, fecha_corte, reason in con.rows(
+        "SELECT source, fecha_corte, reason FROM raw.deliveries WHERE status = 'refused' "
+        "AND seen_at >= $1 ORDER BY source, fecha_corte", [started])]

@@ -28,6 +28,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     location: str
 
+    @property
+    def is_postgres(self) -> bool:
+        return warehouse.is_postgres(self.location)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Warehouse]:
         with warehouse.connect(self.location, read_only=read_only) as con:
@@ -46,6 +50,16 @@ class LandingZoneResource(dg.ConfigurableResource):
 
 class OutboxResource(dg.ConfigurableResource):
     """Where the extract for the Poder Judicial is published (HUB_OUTBOX_DIR)."""
+
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+class AnalystDatabaseResource(dg.ConfigurableResource):
+    """The analysts' DuckDB file (HUB_ANALYST_DB): the published marts and nothing else."""
 
     root: str
 

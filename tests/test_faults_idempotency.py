@@ -95,17 +95,24 @@ def _without_run(value):
     return value
 
 
+def published_folders(outbox: Path) -> list[Path]:
+    """What readers open: `<outbox>/<cutoff>/`, each the link to its current revision."""
+    return sorted(p for p in outbox.iterdir() if p.name[:1].isdigit()) if outbox.exists() else []
+
+
 def outbox_snapshot(outbox: Path) -> dict[str, object]:
-    """Every file of the outbox: its sha256, or for a manifest its content minus the run."""
+    """Every published file: its sha256, or for a manifest its content minus the run and
+    revision (a republication of the same data is a new revision of the same extract)."""
     snapshot = {}
-    for path in sorted(p for p in outbox.rglob("*") if p.is_file()):
-        rel = path.relative_to(outbox).as_posix()
-        if rel.startswith("."):  # staging / aside folders: not published, readers skip them
-            continue
-        if path.name == "manifest.json":
-            snapshot[rel] = _without_run(json.loads(path.read_text()))
-        else:
-            snapshot[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for folder in published_folders(outbox):
+        for path in sorted(folder.iterdir()):
+            rel = f"{folder.name}/{path.name}"
+            if path.name == "manifest.json":
+                doc = _without_run(json.loads(path.read_text()))
+                doc.pop("revision", None)
+                snapshot[rel] = doc
+            else:
+                snapshot[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return snapshot
 
 
@@ -115,11 +122,8 @@ def assert_no_partial_extract(outbox: Path) -> list[str]:
     Returns the hidden (staging / aside) folders found, which readers do not see."""
     if not outbox.exists():
         return []
-    hidden = []
-    for folder in sorted(outbox.iterdir()):
-        if folder.name.startswith("."):
-            hidden.append(folder.name)
-            continue
+    hidden = [p.name for p in outbox.iterdir() if p.name.startswith(".")]
+    for folder in published_folders(outbox):
         assert folder.is_dir(), f"unexpected file in the outbox: {folder}"
         manifest = folder / "manifest.json"
         assert manifest.is_file(), f"partial extract: {folder} has no manifest.json"

@@ -22,6 +22,7 @@ import pytest
 from lxml import etree
 
 from contracts.expectations.suites import Suite, at_most, expect, not_null, when
+from orchestration.publish import extract
 from orchestration.publish.extract import (
     MANIFEST_FILE,
     NAMESPACE,
@@ -29,8 +30,9 @@ from orchestration.publish.extract import (
     XML_FILE,
     XSD_PATH,
     estado_ejecucion_extract,
-    gate,
 )
+from orchestration.publish.gate import gate
+from orchestration.publish.marts import MARTS, analyst_database, publication_state
 from orchestration.quality.checks import (
     BLOCKING_CHECKS,
     DELIVERIES_RECONCILED,
@@ -39,9 +41,11 @@ from orchestration.quality.checks import (
     Verdict,
     quality_gates,
 )
-from orchestration.resources import OutboxResource, WarehouseResource
+from orchestration.resources import AnalystDatabaseResource, OutboxResource, WarehouseResource
 
-UPSTREAM = [dg.AssetSpec(key) for key in estado_ejecucion_extract.dependency_keys]
+PUBLICATIONS = [estado_ejecucion_extract, analyst_database]
+UPSTREAM = [dg.AssetSpec(key) for key in sorted(
+    {k for asset in PUBLICATIONS for k in asset.dependency_keys}, key=str)]
 
 
 @pytest.fixture
@@ -57,7 +61,8 @@ def gate_warehouse(tmp_path, request) -> Path:
 def resources(gate_warehouse, tmp_path, monkeypatch) -> dict:
     monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))  # validation reports go here
     return {"warehouse": WarehouseResource(location=str(gate_warehouse)),
-            "outbox": OutboxResource(root=str(tmp_path / "outbox"))}
+            "outbox": OutboxResource(root=str(tmp_path / "outbox")),
+            "analyst_db": AnalystDatabaseResource(root=str(tmp_path / "analyst.duckdb"))}
 
 
 def run_checks(resources: dict, *names: str) -> dg.ExecuteInProcessResult:
@@ -69,8 +74,16 @@ def run_checks(resources: dict, *names: str) -> dg.ExecuteInProcessResult:
 
 
 def run_publish(resources: dict) -> dg.ExecuteInProcessResult:
-    return dg.materialize([*UPSTREAM, estado_ejecucion_extract], resources=resources,
-                          selection=[estado_ejecucion_extract.key], raise_on_error=False)
+    """Publish the extract and the analysts' marts, as the run after the checks does."""
+    return dg.materialize([*UPSTREAM, *PUBLICATIONS], resources=resources,
+                          selection=[asset.key for asset in PUBLICATIONS], raise_on_error=False)
+
+
+def analysts_see(path: Path) -> dict[str, list[tuple]]:
+    """Every mart as the analysts' database holds it, rows in a fixed order."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {key.path[-1]: con.execute(f'SELECT * FROM marts."{key.path[-1]}" '
+                                          "ORDER BY ALL").fetchall() for key in MARTS}
 
 
 def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
@@ -104,10 +117,15 @@ def published(resources: dict) -> Path:
 
 
 def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_warehouse):
-    outbox = Path(resources["outbox"].root)
+    outbox, analyst_db = Path(resources["outbox"].root), resources["analyst_db"].path
     first = published(resources)
     first_run = json.loads((first / MANIFEST_FILE).read_text())["run_id"]
     before = outbox_hashes(outbox)
+    marts_before = analysts_see(analyst_db)
+    assert marts_before["indicadores_politica"] and publication_state(analyst_db)["estado"] == \
+        "publicado"
+    # The next build changes a mart: analysts must not see it while the gates block it.
+    sql(gate_warehouse, "DELETE FROM marts.alertas_interoperabilidad")
 
     # One more record in a manifest than the hub landed or quarantined.
     (delivery_id,) = sql(gate_warehouse, "SELECT min(delivery_id) FROM raw.deliveries "
@@ -124,14 +142,56 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert not refused.success
     assert DELIVERIES_RECONCILED in failure_message(refused)
     assert not refused.asset_materializations_for_node(estado_ejecucion_extract.op.name)
+    assert not refused.asset_materializations_for_node(analyst_database.op.name)
     assert outbox_hashes(outbox) == before
+    assert analysts_see(analyst_db) == marts_before  # the last validated marts, unchanged
+    state = publication_state(analyst_db)
+    assert state["estado"] == "bloqueado" and DELIVERIES_RECONCILED in state["motivo"]
+    assert state["fecha_corte"] == date.fromisoformat(first.name)
+    assert state["run_id_publicacion"] == first_run
 
     sql(gate_warehouse, "UPDATE raw.deliveries SET manifest_records = manifest_records - 1 "
                         "WHERE delivery_id = ?", delivery_id)
     again = published(resources)
     assert again == first
     assert json.loads((again / MANIFEST_FILE).read_text())["run_id"] != first_run
-    assert sorted(p.name for p in outbox.iterdir()) == [first.name]  # no temporary folder left
+    assert publication_state(analyst_db)["estado"] == "publicado"
+    assert analysts_see(analyst_db)["alertas_interoperabilidad"] == []  # the new build, now
+    # Revision 2 beside revision 1; readers open the stable path, which is revision 2.
+    assert sorted(p.name for p in outbox.iterdir()) == [first.name, extract.REVISIONS_DIR]
+    assert extract.revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
+    assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
+    assert again.resolve().name == "2"
+    assert not list(analyst_db.parent.glob(".*partial*"))  # no temporary file left
+
+
+@pytest.mark.parametrize("left_behind", [".tmp-2", "2"])
+def test_a_republication_killed_before_its_switch_leaves_the_last_one_readable(
+        resources, left_behind):
+    """What a kill leaves between two steps: revision 2 half-written (`.tmp-2`) or whole but
+    not yet switched to (`2`). Readers still get revision 1 whole; the next publication
+    removes the leftover and publishes revision 2."""
+    outbox = Path(resources["outbox"].root)
+    first = published(resources)
+    cutoff = date.fromisoformat(first.name)
+    leftover = outbox / extract.REVISIONS_DIR / first.name / left_behind
+    leftover.mkdir()
+    (leftover / XML_FILE).write_bytes((first / XML_FILE).read_bytes()[:100])
+    assert first.resolve().name == "1"
+    assert_no_partial_extract(first)
+    again = published(resources)
+    assert again.resolve().name == "2" and extract.revisions(outbox, cutoff) == [1, 2]
+    assert not leftover.with_name(".tmp-2").exists()
+    assert_no_partial_extract(again)
+
+
+def assert_no_partial_extract(folder: Path) -> None:
+    """The folder holds exactly the files its manifest lists, with their sha256."""
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    assert {f["name"] for f in manifest["files"]} | {MANIFEST_FILE} == \
+        {p.name for p in folder.iterdir()}
+    for entry in manifest["files"]:
+        assert entry["sha256"] == hashlib.sha256((folder / entry["name"]).read_bytes()).hexdigest()
 
 
 def test_the_published_extract_validates_and_its_files_agree(resources):

@@ -1,15 +1,15 @@
 """The extract for the Poder Judicial (shared/specs/outputs.md, section 2): write, audit, publish.
 
-A blocking check protects only the run it is in, so this asset gates on the STORED
-verdicts: the latest verdict of every blocking check for the latest registry cut-off
-must have passed, and be newer than the newest landed delivery. Otherwise it raises
-and the outbox is not touched.
+Published only when the publication gate (orchestration/publish/gate.py) allows it;
+otherwise it raises (a blocking check did not pass) or does nothing (a source has not
+delivered yet), and the outbox is not touched.
 
-The extract goes to `$HUB_OUTBOX_DIR/<fecha_corte>/`: estado_ejecucion.xml (validated
+The extract is read at `$HUB_OUTBOX_DIR/<fecha_corte>/`: estado_ejecucion.xml (validated
 against contracts/extract/estado_ejecucion.xsd before anything is written), the same
-rows as estado_ejecucion.parquet, and manifest.json. It is written into a temporary
-folder inside the outbox, synced, and renamed into place, so a reader sees the previous
-extract or the new one, never part of one.
+rows as estado_ejecucion.parquet, and manifest.json. That path is a symbolic link to
+the cut-off's current revision, `revisions/<fecha_corte>/<n>/`; a republication writes
+revision n+1 whole, then switches the link in one rename, so a reader sees the previous
+extract or the new one, never part of one and never none. The previous revision is kept.
 """
 
 # No `from __future__ import annotations`: Dagster checks the type of the asset's
@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from datetime import UTC, date, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,8 @@ from lxml import etree
 
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.quality.checks import (
-    BLOCKING_CHECKS,
-    CHECKS,
-    Verdict,
-    latest_cutoff,
-    latest_verdicts,
-)
+from orchestration.publish.gate import decide
+from orchestration.quality.checks import CHECKS, Verdict
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
@@ -346,10 +342,11 @@ def to_parquet(rows: pa.Table) -> bytes:
 
 
 def manifest(files: dict[str, bytes], records: int, run_id: str, cutoff: date,
-             verdicts: dict[str, Verdict]) -> bytes:
+             verdicts: dict[str, Verdict], revision: int) -> bytes:
     """manifest.json: each file's sha256 and record count, the run, the checks that passed."""
     return json.dumps({
         "fecha_corte": cutoff.isoformat(),
+        "revision": revision,
         "run_id": run_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": [{"name": name, "sha256": hashlib.sha256(content).hexdigest(),
@@ -362,64 +359,67 @@ def manifest(files: dict[str, bytes], records: int, run_id: str, cutoff: date,
     }, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-# --- The gate -------------------------------------------------------------------------------
-
-
-def newest_landing(con: Warehouse) -> datetime | None:
-    """When the newest landed delivery arrived: a verdict older than that did not see it."""
-    return con.rows("SELECT max(seen_at) FROM raw.deliveries WHERE status = 'landed'")[0][0]
-
-
-def gate(verdicts: dict[str, Verdict], cutoff: date, newest: datetime | None) -> list[str]:
-    """Why the extract must not be published (empty: publish). One line per blocking check."""
-    problems = []
-    for name in BLOCKING_CHECKS:
-        verdict = verdicts.get(name)
-        if verdict is None:
-            problems.append(f"{name}: no verdict for cut-off {cutoff}; run the quality checks")
-        elif not verdict.passed:
-            problems.append(f"{name}: failed in run {verdict.run_id} at "
-                            f"{verdict.checked_at:%Y-%m-%d %H:%M:%S}: {verdict.summary}")
-        elif newest is not None and verdict.checked_at < newest:
-            problems.append(f"{name}: its verdict ({verdict.checked_at:%Y-%m-%d %H:%M:%S}) "
-                            f"predates the delivery landed at {newest:%Y-%m-%d %H:%M:%S}; "
-                            "run the checks again")
-    return problems
-
-
 # --- Publishing -------------------------------------------------------------------------------
 
+REVISIONS_DIR = "revisions"  # <outbox>/revisions/<cutoff>/<n>/: every publication of a cut-off
+KEEP_REVISIONS = 2  # the current one and the one before it
 
-def publish(outbox: Path, cutoff: date, files: dict[str, bytes], run_id: str) -> Path:
-    """Write `files` to `<outbox>/<cutoff>/` atomically, replacing a previous extract whole."""
-    outbox.mkdir(parents=True, exist_ok=True)
-    final = outbox / cutoff.isoformat()
-    staging = outbox / f".tmp-{run_id}"
-    aside = outbox / f".old-{cutoff.isoformat()}-{run_id}"
-    for leftover in (staging, aside):  # left by an earlier attempt of this run
-        shutil.rmtree(leftover, ignore_errors=True)
+
+def revisions(outbox: Path, cutoff: date) -> list[int]:
+    """The revision folders kept for `cutoff`, in order."""
+    folder = outbox / REVISIONS_DIR / cutoff.isoformat()
+    return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
+
+
+def current_revision(outbox: Path, cutoff: date) -> int | None:
+    """The revision `<outbox>/<cutoff>` points to: the one readers get (None: none yet)."""
+    stable = outbox / cutoff.isoformat()
+    return int(os.readlink(stable).rsplit("/", 1)[-1]) if stable.is_symlink() else None
+
+
+def next_revision(outbox: Path, cutoff: date) -> int:
+    return (current_revision(outbox, cutoff) or 0) + 1
+
+
+def publish(outbox: Path, cutoff: date, files: dict[str, bytes], revision: int) -> Path:
+    """Publish `files` as `revision` of `cutoff`; return the stable path `<outbox>/<cutoff>`.
+
+    The files are written and synced into `revisions/<cutoff>/<revision>/`, then the
+    symbolic link `<outbox>/<cutoff>` is switched to it with one rename. A reader finds the
+    previous revision or the new one, whole, at every instant; a process killed between
+    two steps leaves at most a folder that was never published, which the next
+    publication removes.
+    """
+    versions = outbox / REVISIONS_DIR / cutoff.isoformat()
+    versions.mkdir(parents=True, exist_ok=True)
+    published = current_revision(outbox, cutoff) or 0
+    for leftover in versions.iterdir():  # never published: an attempt killed before its switch
+        if not leftover.name.isdigit() or int(leftover.name) > published:
+            shutil.rmtree(leftover)
+    staging = versions / f".tmp-{revision}"
     staging.mkdir()
-    try:
-        for name, content in files.items():
-            with open(staging / name, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
-        _fsync_dir(staging)
-        if final.exists():
-            os.rename(final, aside)
-        try:
-            os.rename(staging, final)
-        except BaseException:
-            if aside.exists():
-                os.rename(aside, final)
-            raise
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    for name, content in files.items():
+        with open(staging / name, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+    _fsync_dir(staging)
+    os.rename(staging, versions / str(revision))
+    _fsync_dir(versions)
+
+    stable = outbox / cutoff.isoformat()
+    if stable.is_dir() and not stable.is_symlink():
+        # An extract published before revisions existed becomes revision 0 (this one
+        # switch leaves a moment without the folder; every later one does not).
+        os.rename(stable, versions / "0")
+    link = outbox / f".{cutoff.isoformat()}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path(REVISIONS_DIR) / cutoff.isoformat() / str(revision))
+    os.replace(link, stable)
     _fsync_dir(outbox)
-    shutil.rmtree(aside, ignore_errors=True)
-    return final
+    for old in revisions(outbox, cutoff)[:-KEEP_REVISIONS]:
+        shutil.rmtree(versions / str(old))
+    return stable
 
 
 def _fsync_dir(path: Path) -> None:
@@ -437,6 +437,7 @@ def _fsync_dir(path: Path) -> None:
     deps=sorted({*READS, *(dg.AssetKey(list(s.asset)) for s in CHECKS.values())},
                 key=lambda k: k.to_user_string()),
     pool=WAREHOUSE_POOL,
+    output_required=False,  # nothing is materialised while the hub waits for a source
     group_name="publication",
     automation_condition=FOLLOW_UPSTREAM,
     kinds={"python", "xml", "parquet"},
@@ -445,33 +446,35 @@ def _fsync_dir(path: Path) -> None:
                  "manifest), published only if every blocking check's stored verdict passed."),
 )
 def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                             outbox: OutboxResource) -> dg.MaterializeResult:
+                             outbox: OutboxResource) -> Iterator[dg.MaterializeResult]:
     run_id = context.run.run_id
     with warehouse.connect(read_only=True) as con:
-        cutoff = latest_cutoff(con)
-        if cutoff is None:
-            raise dg.Failure("interop.situacion_juridica_historial has no registry cut-off: "
-                             "nothing to publish")
-        verdicts = latest_verdicts(con, cutoff)
-        problems = gate(verdicts, cutoff, newest_landing(con))
-        if problems:
+        decision = decide(con)
+        if decision.waiting:
+            context.log.info(f"Not published: {decision.reason}")
+            return  # waiting is not failing: no materialisation, no failure
+        if decision.problems:
             raise dg.Failure(
-                description=(f"Not published: {len(problems)} blocking check(s) for cut-off "
-                             f"{cutoff} did not pass; the previous extract is unchanged.\n- "
-                             + "\n- ".join(problems)),
-                metadata={"fecha_corte": cutoff.isoformat(),
+                description=(f"Not published: {decision.reason}\nThe previous extract is "
+                             "unchanged."),
+                metadata={"fecha_corte": str(decision.cutoff),
                           "failed_checks": dg.MetadataValue.md(
-                              "\n".join(f"- {p}" for p in problems)),
+                              "\n".join(f"- {p}" for p in decision.problems)),
                           "verdicts": "SELECT * FROM audit.check_verdicts "
                                       "ORDER BY checked_at DESC"})
+        cutoff = decision.cutoff
         rows = build_rows(con, cutoff)
+    revision = next_revision(outbox.path, cutoff)
     files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows)}
-    files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, cutoff, verdicts)
-    folder = publish(outbox.path, cutoff, files, run_id)
-    context.log.info(f"published {rows.num_rows} rows for cut-off {cutoff} to {folder}")
-    return dg.MaterializeResult(metadata={
+    files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, cutoff, decision.verdicts,
+                                    revision)
+    folder = publish(outbox.path, cutoff, files, revision)
+    context.log.info(f"published {rows.num_rows} rows for cut-off {cutoff} to {folder} "
+                     f"(revision {revision})")
+    yield dg.MaterializeResult(metadata={
         "fecha_corte": cutoff.isoformat(),
         "records": rows.num_rows,
+        "revision": revision,
         "folder": dg.MetadataValue.path(str(folder)),
         **{f"sha256 {name}": hashlib.sha256(content).hexdigest() for name, content in files.items()
            if name != MANIFEST_FILE},

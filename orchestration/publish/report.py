@@ -1,31 +1,43 @@
-"""The analysts' report: one static HTML page per run, from the marts (hub/report.py)."""
+"""The analysts' report: one static HTML page per run, from the published marts (hub/report.py).
 
+It reads the analysts' database, not the warehouse, so it shows what analysts can query:
+the marts of the last validated build. `reports/analyst/latest.html` is always the
+newest page.
+"""
+
+
+import os
+import shutil
 
 import dagster as dg
 
 from hub.report import render_report
 from hub.settings import Settings
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.resources import WarehouseResource
-
-MARTS = ["indicadores_politica", "alertas_interoperabilidad", "poblacion_por_establecimiento",
-         "carceles_productivas", "medio_libre_cumplimiento", "prision_preventiva_tiempos"]
+from orchestration.publish.marts import analyst_database
+from orchestration.resources import AnalystDatabaseResource, WarehouseResource
 
 
 @dg.asset(
-    deps=[dg.AssetKey(["marts", name]) for name in MARTS] + [dg.AssetKey(["interop", "establecimiento"])],
+    deps=[analyst_database.key],
     group_name="publication",
     automation_condition=FOLLOW_UPSTREAM,
     kinds={"python", "html"},
     owners=["team:analytics"],
-    description="Static HTML report with charts for analysts, readable offline "
-                "($HUB_DATA_DIR/reports/analyst/<run_id>.html).",
+    description="Static HTML report with charts for analysts, readable offline, from the "
+                "published marts ($HUB_DATA_DIR/reports/analyst/<run_id>.html and latest.html).",
 )
-def analyst_report(context: dg.AssetExecutionContext,
-                   warehouse: WarehouseResource) -> dg.MaterializeResult:
-    out = Settings.from_env().data_dir / "reports" / "analyst" / f"{context.run.run_id}.html"
+def analyst_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                   analyst_db: AnalystDatabaseResource) -> dg.MaterializeResult:
+    # On PostgreSQL the analysts' marts are the warehouse's schema marts (hub_analyst role).
+    marts = warehouse.location if warehouse.is_postgres else str(analyst_db.path)
+    folder = Settings.from_env().data_dir / "reports" / "analyst"
+    out = folder / f"{context.run.run_id}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    points = render_report(warehouse.location, out)
+    points = render_report(marts, out)
+    latest = folder / ".latest.html.partial"
+    shutil.copyfile(out, latest)
+    os.replace(latest, folder / "latest.html")
     empty = [name for name, n in points.items() if n == 0]
     if empty:
         context.log.warning(f"charts without data: {empty}")
