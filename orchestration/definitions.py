@@ -8,7 +8,7 @@ from orchestration.ingest.assets import raw_assets
 from orchestration.publish.extract import estado_ejecucion_extract
 from orchestration.publish.marts import analyst_database
 from orchestration.publish.report import analyst_report
-from orchestration.quality.checks import quality_gates
+from orchestration.quality.assets import quality_gates
 from orchestration.resources import (
     AnalystDatabaseResource,
     LandingZoneResource,

@@ -8,8 +8,8 @@ runs once for the latest state.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -20,9 +20,9 @@ from dagster._core.storage.tags import (
 import connectors
 from contracts import feeds
 from orchestration.ingest.assets import partitions_for, raw_asset_keys
-from orchestration.publish.gate import sources_waiting
-from orchestration.publish.marts import publication_state
+from orchestration.publish.marts import BLOCKED, publication_state
 from orchestration.quality.checks import import_gx_ahead
+from orchestration.quality.gate import sources_waiting
 from orchestration.resources import WarehouseResource
 
 
@@ -60,7 +60,8 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     """Land what is new, then, once every source has delivered, materialise everything
     downstream. Returns the steps' `timings` and `outcomes` (step -> succeeded), the
     deliveries `refused` in this run, the sources still `waiting` for a first delivery,
-    and the analysts' `publication` state (marts.publicacion, None before the first).
+    the analysts' `publication` state (marts.publicacion, None before the first), and
+    whether a blocking gate `blocked` publication in this run.
 
     `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
     """
@@ -103,7 +104,8 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         # Nothing whole to build or judge yet: waiting is not failing (no gate runs).
         say("waiting for a first delivery of " + ", ".join(waiting)
             + ": nothing is built or published until every source has delivered once")
-        return {**report, "publication": publication_state(resources["analyst_db"].path)}
+        return {**report, "publication": publication_state(resources["analyst_db"].path),
+                "blocked": False}
 
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
@@ -118,7 +120,10 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     )
     timings["downstream"] = time.perf_counter() - started
     outcomes["downstream"] = result.success
-    return {**report, "publication": publication_state(resources["analyst_db"].path)}
+    publication = publication_state(resources["analyst_db"].path)
+    blocked = bool(publication and publication["estado"] == BLOCKED
+                   and publication["actualizado_en"] >= run_started)
+    return {**report, "publication": publication, "blocked": blocked}
 
 
 def refused_since(con, started: datetime) -> list[str]:

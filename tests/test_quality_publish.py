@@ -31,16 +31,16 @@ from orchestration.publish.extract import (
     XSD_PATH,
     estado_ejecucion_extract,
 )
-from orchestration.publish.gate import gate
 from orchestration.publish.marts import MARTS, analyst_database, publication_state
+from orchestration.quality.assets import quality_gates
 from orchestration.quality.checks import (
     BLOCKING_CHECKS,
     DELIVERIES_RECONCILED,
     ESTABLECIMIENTO_VALID,
     MEDIDA_MEDIO_LIBRE_VALID,
     Verdict,
-    quality_gates,
 )
+from orchestration.quality.gate import gate
 from orchestration.resources import AnalystDatabaseResource, OutboxResource, WarehouseResource
 
 PUBLICATIONS = [estado_ejecucion_extract, analyst_database]

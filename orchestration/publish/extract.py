@@ -20,8 +20,8 @@ import io
 import json
 import os
 import shutil
-from datetime import UTC, date, datetime
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,8 @@ from lxml import etree
 
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.publish.gate import decide
 from orchestration.quality.checks import CHECKS, Verdict
+from orchestration.quality.gate import decide
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"

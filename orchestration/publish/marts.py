@@ -18,15 +18,15 @@ byte for byte those of the last validated build.
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.publish.gate import Decision, decide
 from orchestration.quality.checks import CHECKS
+from orchestration.quality.gate import Decision, decide
 from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, WarehouseResource
 from orchestration.transform.assets import hub_dbt_models
 

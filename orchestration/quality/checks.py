@@ -18,7 +18,6 @@ import html
 import json
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +30,6 @@ from contracts.expectations import suites
 from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
 from hub.settings import Settings
 from hub.warehouse import Warehouse
-from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 if TYPE_CHECKING:  # both imported when the gates run: a headless run imports them ahead
     import pandas as pd
@@ -331,7 +329,7 @@ def _observed(value: Any) -> str:
     return "" if value is None else json.dumps(value, default=str)
 
 
-def _found(unexpected: int | None, observed: Any, examples: list[dict]) -> str:
+def describe_failure(unexpected: int | None, observed: Any, examples: list[dict]) -> str:
     """What a failed expectation found: how many rows, or the value, and the first row."""
     text = (f"{unexpected} unexpected" if unexpected is not None
             else f"observed {_observed(observed)}")
@@ -353,7 +351,7 @@ class Verdict:
         failed = [e for e in self.details.get("expectations", []) if not e["success"]]
         return "; ".join(
             e["error"] or f"{e['expectation']}: "
-                          f"{_found(e['unexpected_count'], e['observed'], e['examples'])}"
+                          f"{describe_failure(e['unexpected_count'], e['observed'], e['examples'])}"
             for e in failed) or self.details.get("status", "")
 
 
@@ -418,64 +416,3 @@ def _section(o: CheckOutcome) -> str:
             f"<p>{esc(o.suite.description)} Asset {esc(o.asset)}, {o.rows_checked} rows.</p>{error}"
             "<table><tr><th>expectation</th><th>result</th><th>unexpected</th><th>observed</th>"
             f"<th>failing rows (first {EXAMPLES})</th></tr>{rows}</table>")
-
-
-# --- Dagster ------------------------------------------------------------------------------
-
-
-def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
-                             description=suite.description)
-
-
-def _result(o: CheckOutcome, report: Path, run_id: str) -> dg.AssetCheckResult:
-    failures = "\n".join(
-        f"- `{e.expectation}`: {_found(e.unexpected_count, e.observed, [])}"
-        + "".join(f"\n    - `{json.dumps(r)[:300]}`" for r in e.failing_rows[:EXAMPLES])
-        for e in o.failed)
-    metadata: dict[str, Any] = {
-        "rows_checked": o.rows_checked,
-        "failed_expectations": len(o.failed),
-        "failing_rows": sum(e.unexpected_count or 0 for e in o.failed),
-        "failures": dg.MetadataValue.md(failures or "none"),
-        "report": dg.MetadataValue.url(report.as_uri()),
-    }
-    if not o.suite.blocking:
-        metadata["quarantine"] = dg.MetadataValue.md(
-            f"`SELECT * FROM audit.quarantine_rows WHERE run_id = '{run_id}' "
-            f"AND check_name = '{o.name}'`")
-    return dg.AssetCheckResult(check_name=o.name, asset_key=dg.AssetKey(list(o.suite.asset)),
-                               passed=o.passed, severity=o.severity, metadata=metadata,
-                               description=o.suite.description)
-
-
-@dg.multi_asset_check(
-    specs=[_spec(name, suite) for name, suite in CHECKS.items()],
-    can_subset=True,
-    pool=WAREHOUSE_POOL,
-    name="quality_gates",
-    description="The GX suites of contracts/expectations; verdicts stored in audit.check_verdicts.",
-)
-def quality_gates(context: dg.AssetCheckExecutionContext,
-                  warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
-    selected = {key.name for key in context.selected_asset_check_keys}
-    names = [name for name in CHECKS if name in selected]
-    run_id = context.run.run_id
-    with warehouse.connect(read_only=True) as con:
-        cutoff = latest_cutoff(con)
-        outcomes = check(con, names)
-    report = write_report(report_path(run_id), run_id, cutoff, outcomes)
-    with warehouse.connect() as con:
-        quarantined = record(con, run_id, cutoff, outcomes, report)
-    context.log.info(f"{len(outcomes)} checks for cut-off {cutoff}: "
-                     f"{sum(o.passed for o in outcomes)} passed, {quarantined} rows quarantined; "
-                     f"report {report}")
-    for outcome in outcomes:
-        if outcome.status != "error":
-            yield _result(outcome, report, run_id)
-    errored = [o for o in outcomes if o.status == "error"]
-    if errored:
-        raise dg.Failure(
-            description="Checks that could not run (an error, not bad data): " + "; ".join(
-                f"{o.name}: {o.error_message}" for o in errored),
-            metadata={"report": dg.MetadataValue.url(report.as_uri())})

@@ -1,4 +1,4 @@
-"""The publication gate: one decision, taken from the warehouse, for every publication.
+"""The publication gate: one decision, from the stored verdicts, for every publication.
 
 A blocking check protects only the run it is in, so publication gates on the STORED
 verdicts: the latest verdict of every blocking check for the latest registry cut-off
@@ -76,7 +76,7 @@ def decide(con: Warehouse) -> Decision:
         return Decision(None, {}, waiting, [])
     cutoff = latest_cutoff(con)
     if cutoff is None:
-        return Decision(None, {}, [], ["interop.situacion_juridica_historial has no registry "
-                                       "cut-off: nothing to publish"])
+        no_cutoff = "interop.situacion_juridica_historial has no registry cut-off"
+        return Decision(None, {}, [], [no_cutoff])
     verdicts = latest_verdicts(con, cutoff)
     return Decision(cutoff, verdicts, [], gate(verdicts, cutoff, newest_landing(con)))
