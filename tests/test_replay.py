@@ -19,11 +19,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from hub_env import hub_environment
-from replay import Folder, deliver, differences, folders, replay, snapshot
 
 from hub.settings import PROJECT_ROOT
 from simulator import simulate
 from simulator.redeliveries import correct_delivery
+from simulator.replay import Folder, deliver, differences, folders, replay, snapshot
 
 SCALE, SEED = 0.01, 5
 LAST_CUTOFF = "2024-01-31"  # one registry and medio libre cut-off, the court's last weeks before it

@@ -1,8 +1,8 @@
 """Replaying a landing zone as it fills up: one delivery folder at a time, data files
 first and the manifest last (as senders write them), the hub run after each.
 
-Used by tests/test_replay.py (a few folders, in CI) and by scripts/replay (the demo year,
-every delivery, for a person to watch and time). The end state of a replay must equal
+Used by tests/test_replay.py (a few folders, in CI) and by scripts/replay.py (the demo
+year, every delivery, for a person to watch and time). The end state of a replay must equal
 one run over the whole landing zone: `snapshot` is what is compared.
 """
 
