@@ -53,11 +53,13 @@ def partitions_to_land(warehouse: WarehouseResource, deliveries: list[connectors
 
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources: dict | None = None, say: Callable[[str], None] = print,
-            full_refresh: bool = False) -> dict:
+            full_refresh: bool = False, log_level: str = "DEBUG") -> dict:
     """Land what is new, then materialise everything downstream; return timings and outcomes.
 
-    `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
+    `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them;
+    `log_level` is what Dagster's console logger prints (every event is stored whatever it is).
     """
+    loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     timings, outcomes = {}, {}
     deliveries = connectors.find_deliveries(landing_dir)
     keys = register_deliveries(instance, deliveries)
@@ -81,6 +83,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources=resources,
             tags={ASSET_PARTITION_RANGE_START_TAG: partition_keys[0],
                   ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1]},
+            run_config=loggers,
             raise_on_error=False,
         )
         timings[f"land {source}"] = time.perf_counter() - started
@@ -94,7 +97,8 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
         instance=instance,
         resources=resources,
-        run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}}},
+        run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}},
+                    **loggers},
         raise_on_error=False,
     )
     timings["downstream"] = time.perf_counter() - started

@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from hub.permissions import private_dir, restrict
 from hub.report import render_report
 from hub.settings import Settings
 from orchestration.conditions import FOLLOW_UPSTREAM
@@ -24,8 +25,9 @@ MARTS = ["indicadores_politica", "alertas_interoperabilidad", "poblacion_por_est
 def analyst_report(context: dg.AssetExecutionContext,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:
     out = Settings.from_env().data_dir / "reports" / "analyst" / f"{context.run.run_id}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     points = render_report(warehouse.location, out)
+    restrict(out)
     empty = [name for name, n in points.items() if n == 0]
     if empty:
         context.log.warning(f"charts without data: {empty}")
