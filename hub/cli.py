@@ -72,7 +72,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> Exit:
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         report = run_all(defs, instance, settings.landing_dir, say=say,
-                         full_refresh=args.full_refresh or args.rekey,
+                         full_refresh=args.full_refresh,
                          log_level=DAGSTER_LOG_LEVELS[args.verbosity])
     code = exit_code(report)
     if args.verbosity >= 0:
@@ -209,7 +209,7 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild dbt's incremental models from raw (after changing their SQL)")
     run_options.add_argument(
         "--rekey", action="store_true",
-        help="accept a new HUB_PSEUDONYM_KEY: rebuild every model and the extract under it")
+        help="accept a new HUB_PSEUDONYM_KEY (key rotation): the run re-keys every person")
     p = sub.add_parser("run", parents=[verbosity, run_options],
                        help="materialise every asset for every complete delivery")
     p.set_defaults(func=cmd_run)
