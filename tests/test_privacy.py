@@ -198,3 +198,30 @@ def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings)
         "select persona_key from wh.interop.persona").fetchall()}
     ids = {i for (i,) in con.execute("select distinct id_persona from extract").fetchall()}
     assert ids and ids <= keyed
+
+
+def test_dbt_without_the_key_refuses_to_key_persons(built_warehouse, tmp_path) -> None:
+    """The README's stand-alone dbt commands, run without HUB_PSEUDONYM_KEY, fail where
+    persons are keyed instead of re-keying them under some default."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, copy)
+    with connect(str(copy), read_only=True) as con:
+        before = con.rows("select fuente, fuente_id, persona_key from "
+                          "intermediate.int_person_crosswalk order by 1, 2")
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    env = {name: value for name, value in os.environ.items() if name != "HUB_PSEUDONYM_KEY"}
+    env.update(HUB_WAREHOUSE=str(copy), HUB_DBT_TARGET="duckdb")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "int_person_crosswalk",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode != 0, done.stdout[-3000:]
+    assert "HUB_PSEUDONYM_KEY is not set" in done.stdout, done.stdout[-3000:]
+    with connect(str(copy), read_only=True) as con:
+        assert con.rows("select fuente, fuente_id, persona_key from "
+                        "intermediate.int_person_crosswalk order by 1, 2") == before
