@@ -148,6 +148,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
     from hub import preflight
 
+    preflight.check_key(settings, progress(args))  # the runs it launches key persons too
     preflight.prepare_data_dir(settings)
     os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
                           "-h", args.host, "-p", str(args.port)])
