@@ -65,6 +65,11 @@ def test_run_outside_the_demo_refuses_a_missing_or_weak_key(real_landing, key, w
     assert not (real_landing.parent / "warehouse.duckdb").exists()  # before any work
 
 
+def test_ui_outside_the_demo_refuses_a_missing_key(real_landing):
+    """The runs the UI launches key persons too: it does not start without a key."""
+    refused(hub("ui", data=real_landing.parent), Exit.OPERATOR, "HUB_PSEUDONYM_KEY is not set")
+
+
 def test_run_refuses_a_missing_landing_zone_or_a_file_in_its_place(tmp_path):
     data = tmp_path / "data"
     line = refused(hub("run", data=data, HUB_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY),
