@@ -9,6 +9,7 @@ published, 5 a delivery was refused (the rest was processed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -33,7 +34,7 @@ class Exit(IntEnum):
 
 
 # Dagster's console log level per verbosity (-q, default, -v).
-DAGSTER_LOG_LEVELS = {-1: "WARNING", 0: "INFO", 1: "DEBUG"}
+DAGSTER_LOG_LEVELS = {-1: "ERROR", 0: "INFO", 1: "DEBUG"}
 MAX_SCALE = 100.0  # ten times the benchmarks' largest: beyond it, a typo
 
 
@@ -70,7 +71,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> Exit:
 
     say(f"landing zone: {settings.landing_dir}\nwarehouse:    {settings.warehouse_display}")
     started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance:
+    # dagster-dbt echoes every dbt event to stdout whatever the log level: --quiet drops
+    # stdout while the pipeline runs (Dagster's errors go to stderr).
+    with (dg.DagsterInstance.get() as instance, open(os.devnull, "w") as devnull,
+          contextlib.redirect_stdout(devnull if args.verbosity < 0 else sys.stdout)):
         report = run_all(defs, instance, settings.landing_dir, say=say,
                          full_refresh=args.full_refresh,
                          log_level=DAGSTER_LOG_LEVELS[args.verbosity])
