@@ -1,6 +1,6 @@
 """`hub`: the headless way to drive the hub (simulate, run, open the UI).
 
-Exit codes of `hub run` (README, "Exit codes"): 0 done (also when some source is still
+Exit codes of `hub run` (README, "When `hub run` refuses, and its exit codes"): 0 done (also when some source is still
 awaited: a line says which), 1 unexpected error, 2 bad arguments, 3 the operator must fix
 something first (one line says what), 4 a blocking quality gate failed and nothing new was
 published, 5 a delivery was refused (the rest was processed).
@@ -19,8 +19,7 @@ from enum import IntEnum
 from importlib.metadata import version
 from pathlib import Path
 
-from hub import permissions
-from hub.preflight import OperatorError
+from hub import permissions, preflight
 from hub.settings import Settings
 
 
@@ -55,8 +54,6 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> Exit:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> Exit:
-    from hub import preflight
-
     settings.export()  # again: `hub demo` has just written the landing zone
     say = progress(args)
     preflight.check_run(settings, rekey=args.rekey, say=say)
@@ -150,8 +147,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
-    from hub import preflight
-
     preflight.check_key(settings, progress(args))  # the runs it launches key persons too
     preflight.prepare_data_dir(settings)
     os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
@@ -252,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         settings.export()
         return args.func(args, settings)
-    except (OperatorError, permissions.UnknownGroup) as problem:
+    except (preflight.OperatorError, permissions.UnknownGroup) as problem:
         print(f"hub: {problem}", file=sys.stderr)
         return Exit.OPERATOR
 
