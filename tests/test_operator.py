@@ -100,6 +100,18 @@ def test_run_refuses_a_warehouse_path_it_cannot_use(real_landing, tmp_path, wher
     assert not Path("/nonexistent").exists()
 
 
+def test_run_creates_the_data_folder_but_no_path_of_folders(real_landing, tmp_path):
+    data = Path("/nonexistent/hub/data")
+    refused(hub("run", data=data, HUB_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
+                HUB_LANDING_DIR=str(real_landing)),
+            Exit.OPERATOR, f"data folder {data} cannot be created", "/nonexistent/hub does not exist")
+    assert not Path("/nonexistent").exists()
+    fresh = tmp_path / "fresh"
+    refused(hub("run", data=fresh, HUB_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
+                HUB_LANDING_DIR=str(real_landing), HUB_LOCK_WAIT_SECONDS="x"), Exit.OPERATOR)
+    assert not fresh.exists()  # a setting refused before the data folder is made
+
+
 def test_run_waits_for_a_reader_then_names_who_holds_the_lock(real_landing):
     warehouse = real_landing.parent / "warehouse.duckdb"
     duckdb.connect(str(warehouse)).close()
