@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from hub.pseudonyms import DEMO_PSEUDONYM_KEY, is_simulated
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# Demo key only: a real deployment must set HUB_PSEUDONYM_KEY to a secret.
-DEMO_PSEUDONYM_KEY = "demo-key-NOT-FOR-PRODUCTION"
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ class Settings:
             return str(self.warehouse)
         url = urlsplit(self.postgres_url)
         return f"PostgreSQL {url.hostname}:{url.port or 5432}{url.path}"
+
+    @property
+    def simulated(self) -> bool:
+        """A landing zone the simulator wrote: the demo key may stand in for a real one."""
+        return is_simulated(self.landing_dir)
 
     @property
     def dagster_storage(self) -> Path:
@@ -72,7 +77,8 @@ class Settings:
         os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
         os.environ.setdefault("HUB_DAGSTER_STORAGE", str(self.dagster_storage))
         os.environ.setdefault("HUB_DAGSTER_COMPUTE_LOGS", str(self.dagster_storage / "logs"))
-        os.environ.setdefault("HUB_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+        if self.simulated and not os.environ.get("HUB_PSEUDONYM_KEY"):
+            os.environ["HUB_PSEUDONYM_KEY"] = DEMO_PSEUDONYM_KEY
         self._export_dbt_target()
         # dbt runs as a subprocess: make sure it is this environment's dbt.
         bin_dir = str(Path(sys.executable).parent)
@@ -95,5 +101,7 @@ class Settings:
         })
         # pgcrypto's hmac() reads the key from the session (dbt's macro `pseudonym`): libpq
         # passes PGOPTIONS at connection start, so the key is in no SQL text and no log.
-        key = os.environ["HUB_PSEUDONYM_KEY"].replace("\\", "\\\\").replace(" ", "\\ ")
-        os.environ["PGOPTIONS"] = f"-c hub.pseudonym_key={key}"
+        # Without a key, PostgreSQL's current_setting() refuses, as the DuckDB plugin does.
+        if key := os.environ.get("HUB_PSEUDONYM_KEY"):
+            key = key.replace("\\", "\\\\").replace(" ", "\\ ")
+            os.environ["PGOPTIONS"] = f"-c hub.pseudonym_key={key}"

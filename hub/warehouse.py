@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from hub.permissions import restrict
+
 if TYPE_CHECKING:  # `to_pandas` imports it when needed: the court parsing workers never do
     import pandas as pd
 
@@ -165,6 +167,8 @@ def connect(location: str, read_only: bool = False) -> Iterator[Warehouse]:
         return
     Path(location).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(location, read_only=read_only)
+    if not read_only:  # it holds names and document numbers: owner-only (hub/permissions.py)
+        restrict(Path(location))
     # DuckDB's own default is 80% of RAM: at ten times the national scale that let one
     # process reach 10.9 GB. Beyond the limit it spills to disk.
     con.execute(f"SET memory_limit = '{os.environ.get('HUB_DUCKDB_MEMORY_LIMIT', DUCKDB_MEMORY_LIMIT)}'")

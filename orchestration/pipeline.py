@@ -22,7 +22,7 @@ from contracts import feeds
 from orchestration.ingest.assets import partitions_for, raw_asset_keys
 from orchestration.publish.marts import BLOCKED, publication_state
 from orchestration.quality.checks import import_gx_ahead
-from orchestration.quality.gate import sources_waiting
+from orchestration.quality.gate import decide, sources_waiting
 from orchestration.resources import WarehouseResource
 
 
@@ -56,15 +56,17 @@ def partitions_to_land(warehouse: WarehouseResource, deliveries: list[connectors
 
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources: dict | None = None, say: Callable[[str], None] = print,
-            full_refresh: bool = False) -> dict:
+            full_refresh: bool = False, log_level: str = "DEBUG") -> dict:
     """Land what is new, then, once every source has delivered, materialise everything
     downstream. Returns the steps' `timings` and `outcomes` (step -> succeeded), the
     deliveries `refused` in this run, the sources still `waiting` for a first delivery,
-    the analysts' `publication` state (marts.publicacion, None before the first), and
-    whether a blocking gate `blocked` publication in this run.
+    the analysts' `publication` state (marts.publicacion, None before the first), and the
+    blocking checks that `blocked` publication in this run (one line each).
 
-    `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them.
+    `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them;
+    `log_level` is what Dagster's console logger prints (every event is stored whatever it is).
     """
+    loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     timings, outcomes = {}, {}
     run_started = datetime.now(UTC)
     deliveries = connectors.find_deliveries(landing_dir)
@@ -89,6 +91,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             resources=resources,
             tags={ASSET_PARTITION_RANGE_START_TAG: partition_keys[0],
                   ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1]},
+            run_config=loggers,
             raise_on_error=False,
         )
         timings[f"land {source}"] = time.perf_counter() - started
@@ -105,7 +108,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         say("waiting for a first delivery of " + ", ".join(waiting)
             + ": nothing is built or published until every source has delivered once")
         return {**report, "publication": publication_state(resources["analyst_db"].path),
-                "blocked": False}
+                "blocked": []}
 
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
@@ -115,14 +118,18 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
         instance=instance,
         resources=resources,
-        run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}}},
+        run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}},
+                    **loggers},
         raise_on_error=False,
     )
     timings["downstream"] = time.perf_counter() - started
     outcomes["downstream"] = result.success
     publication = publication_state(resources["analyst_db"].path)
-    blocked = bool(publication and publication["estado"] == BLOCKED
-                   and publication["actualizado_en"] >= run_started)
+    blocked = []
+    if publication and publication["estado"] == BLOCKED and \
+            publication["actualizado_en"] >= run_started:
+        with resources["warehouse"].connect(read_only=True) as con:
+            blocked = decide(con).problems
     return {**report, "publication": publication, "blocked": blocked}
 
 

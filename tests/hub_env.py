@@ -13,7 +13,7 @@ from pathlib import Path
 from hub.settings import Settings
 
 # A key only the tests use, so a leak of it anywhere can be searched for.
-TEST_PSEUDONYM_KEY = "test-pseudonym-key-5f1c0a9e"
+TEST_PSEUDONYM_KEY = "test-pseudonym-key-5f1c0a9e-3b7d94c2e6a8"
 
 
 @contextmanager

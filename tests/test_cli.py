@@ -3,26 +3,46 @@ data folder, the demo year in, marts and the extract out."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 from hub_env import TEST_PSEUDONYM_KEY
 
+from hub.pseudonyms import pseudonym
+from hub.warehouse import connect
+
 PROJECT = Path(__file__).resolve().parents[1]
+NEW_KEY = "rotated-pseudonym-key-0b94e1c7d35a2f68"
 
 
 def test_hub_demo_simulates_runs_and_publishes(tmp_path):
+    """As the README's quick start: no key (the demo key, for the simulated landing zone),
+    output into a file; what it writes is its owner's only."""
     data = tmp_path / "data"
-    env = {**os.environ, "HUB_DATA_DIR": str(data), "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY}
-    for name in ("HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR", "DAGSTER_HOME"):
+    env = {**os.environ, "HUB_DATA_DIR": str(data)}
+    for name in ("HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR", "DAGSTER_HOME",
+                 "HUB_PSEUDONYM_KEY", "HUB_SHARE_GROUP"):
         env.pop(name, None)  # everything under the data folder, as on a fresh machine
     hub = Path(sys.executable).parent / "hub"
     result = subprocess.run([str(hub), "demo", "--scale", "0.01"], cwd=PROJECT, env=env,
                             capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "pseudonym key: the demo key, for the simulated landing zone" in result.stdout
     assert "== summary ==" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "hub run: exit 0 (ok)"
+    output = result.stdout + result.stderr
+    assert "\x1b[" not in output, "colour codes in output that is not a terminal"
+    assert " - DEBUG - " not in output, "Dagster's DEBUG events without -v"
+    private = [data / "warehouse.duckdb", data / "outbox", data / "reports", data / "dagster"]
+    private += [p for folder in private[1:] for p in folder.rglob("*")]
+    assert all(p.exists() for p in private[:4]), private[:4]
+    shared = [f"{p} {p.stat().st_mode & 0o777:o}" for p in private
+              if p.stat().st_mode & 0o077]
+    assert not shared, f"readable by others than the owner: {shared[:10]}"
     manifests = sorted((data / "outbox").glob("*/manifest.json"))
     assert manifests, "no extract published"
     assert json.loads(manifests[-1].read_text())["files"]
@@ -55,3 +75,60 @@ def test_hub_bench_runs_a_year_and_one_new_delivery(tmp_path):
     assert len(bench["fixed_costs_s"]) == 3 and all(s > 0 for s in bench["fixed_costs_s"].values())
     assert bench["code"] and f"Code: {bench['code']}." in table.read_text()
     assert "| hub_dbt_models |" in table.read_text()
+
+
+SUMMARY_LINE = re.compile(r"^  (\w+)\s+(\w+)\s+(\d+) deliveries\s+([\d,]+) landed\s+([\d,]+) "
+                          r"quarantined$", re.MULTILINE)
+
+
+def test_hub_run_on_postgres_refuses_another_key_then_rekeys_on_request(
+        postgres_pipeline, simulated, tmp_path):
+    """`hub run` through its console script on PostgreSQL (a copy of the tests' database,
+    built with the tests' key): with a new key it refuses in one line; with `--rekey` it
+    runs, prints its summary and exits 0, and no table keeps a person key of the old key."""
+    old = urlsplit(postgres_pipeline.warehouse_location)
+    url = old._replace(path="/hub_rekey").geturl()
+    admin = old._replace(path="/postgres").geturl()
+    # A template must have no session: the tests' own are over.
+    sessions = f"where datname = '{old.path[1:]}' and pid != pg_backend_pid()"
+    subprocess.run(["psql", admin, "-v", "ON_ERROR_STOP=1",
+                    "-c", f"select pg_terminate_backend(pid) from pg_stat_activity {sessions}",
+                    "-c", f"CREATE DATABASE hub_rekey TEMPLATE {old.path[1:]}"],
+                   check=True, capture_output=True)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("HUB_", "DAGSTER_", "PG"))}
+    env.update(HUB_DATA_DIR=str(tmp_path / "data"), HUB_LANDING_DIR=str(simulated / "landing"),
+               HUB_POSTGRES_URL=url, HUB_PSEUDONYM_KEY=NEW_KEY)
+    hub = [str(Path(sys.executable).parent / "hub"), "run"]
+
+    refused = subprocess.run(hub, cwd=PROJECT, env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert refused.returncode == 3, refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert refused.stderr.strip().splitlines() == [(
+        f"hub: warehouse PostgreSQL 127.0.0.1:{old.port}/hub_rekey was keyed with another "
+        "HUB_PSEUDONYM_KEY: set the key it was built with, or rotate keys on purpose with "
+        "`hub run --rekey`")]
+
+    done = subprocess.run([*hub, "--rekey"], cwd=PROJECT, env=env, capture_output=True,
+                          text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "hub run: exit 0 (ok)"
+    with connect(url) as con:
+        deliveries = con.rows(
+            "select source, status, count(*), cast(sum(landed_records) as bigint), "
+            "cast(sum(quarantined_records) as bigint) from raw.deliveries "
+            "group by source, status order by source, status")
+        key_columns = con.rows("select table_schema, table_name from information_schema.columns "
+                               "where column_name = 'persona_key' and table_schema != 'raw'")
+        persons = con.rows("select persona_key, tipo_documento, numero_documento "
+                           "from interop.persona where numero_documento is not null")
+        new_keys = {k for s, t in key_columns
+                    for (k,) in con.rows(f'select distinct persona_key from {s}."{t}"')}
+    assert [(s, st, int(n), int(landed.replace(",", "")), int(q.replace(",", "")))
+            for s, st, n, landed, q in SUMMARY_LINE.findall(done.stdout)] == [
+        (s, st, n, landed or 0, q or 0) for s, st, n, landed, q in deliveries]
+    assert len(key_columns) >= 8 and persons
+    assert all(pseudonym(f"DOC:{t}:{n}", NEW_KEY.encode()) == k for k, t, n in persons)
+    with connect(postgres_pipeline.warehouse_location) as con:
+        old_keys = {k for (k,) in con.rows("select persona_key from interop.persona")}
+    assert old_keys and not old_keys & new_keys, "a person key of the old key survived --rekey"

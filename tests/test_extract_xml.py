@@ -15,7 +15,7 @@ CUTOFF = date(2024, 12, 31)
 
 def subject(**values) -> dict:
     row = {field.name: None for field in EXTRACT_SCHEMA}
-    row.update(expediente="00123-2023-0-1801-JR-PE-01", clave_persona="a" * 64,
+    row.update(expediente="00123-2023-0-1801-JR-PE-01", id_persona="a" * 64,
                tipo_documento="DNI", numero_documento="40123456", apellido_paterno="QUISPE",
                recluido=True, id_interno="INT0000001", cod_ep="EP0101", nombre_ep="EP LIMA",
                situacion_juridica="PROCESADO", fecha_ingreso=date(2024, 3, 1), alertas=[])
@@ -38,14 +38,14 @@ def test_text_and_attributes_are_escaped_and_read_back_as_written():
 
 
 def test_subjects_of_one_case_share_its_element():
-    xml = to_xml(rows(subject(), subject(clave_persona="b" * 64),
+    xml = to_xml(rows(subject(), subject(id_persona="b" * 64),
                       subject(expediente="00124-2023-0-1801-JR-PE-01")), CUTOFF)
     cases = etree.fromstring(xml).findall(f"{{{NAMESPACE}}}Expediente")
     assert [len(c) for c in cases] == [2, 1]
 
 
 @pytest.mark.parametrize("bad, match", [
-    ({"clave_persona": "not-a-pseudonym"}, "does not validate"),
+    ({"id_persona": "not-an-identifier"}, "does not validate"),
     ({"situacion_juridica": "LIBRE"}, "does not validate"),
     ({"cod_ep": None}, "does not validate"),  # a required attribute left out
     ({"nombres": "BELL\x07"}, "not well-formed"),  # a control character XML cannot hold

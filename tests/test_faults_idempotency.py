@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hub_env import TEST_PSEUDONYM_KEY
 
 import connectors
 from contracts import feeds
@@ -158,6 +159,7 @@ def zone(simulated, tmp_path_factory):
         "HUB_OUTBOX_DIR": data / "outbox",
         "HUB_DAGSTER_STORAGE": data / "dagster",
         "HUB_DAGSTER_COMPUTE_LOGS": data / "dagster" / "logs",
+        "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,  # a copied landing zone is no simulator's
     }.items():
         env.setenv(name, str(value))
     yield Settings.from_env()

@@ -158,3 +158,70 @@ def test_analysts_only_read_the_marts_on_postgres(postgres_pipeline) -> None:
     with connect(url) as admin:
         assert admin.rows("select count(*) from marts.indicadores_politica")[0][0] == marts[
             "indicadores_politica"]
+
+
+# The extract's columns that single out a person; its names are the marts scan's business.
+EXTRACT_PERSON_IDENTIFIERS = ["id_persona", "numero_documento", "id_interno", "ml_id_caso"]
+
+
+def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings) -> None:
+    """A leaked extract (it names persons) joins no mart: no value of a person identifier
+    of one is a value of any column of the other, alerts' fields included."""
+    from hub.pseudonyms import extract_person_id
+
+    [parquet] = sorted(hub_settings.outbox_dir.glob("*/estado_ejecucion.parquet"))[-1:]
+    con.execute(f"create temp view extract as select * from read_parquet('{parquet}')")
+    con.execute("create temp view extract_alerts as select unnest(alertas, recursive := true) "
+                "from extract")
+    extract_columns = [("extract", c) for (c,) in con.execute(
+        "select column_name from (describe extract) where column_name != 'alertas'").fetchall()]
+    extract_columns += [("extract_alerts", c) for (c,) in con.execute(
+        "select column_name from (describe extract_alerts)").fetchall()]
+    marts = [(f'wh.marts."{t}"', c) for t, c in marts_columns(con)]
+    persons_of_marts = [(t, c) for t, c in marts if c == "persona_key"]
+    persons_of_extract = [("extract", c) for c in EXTRACT_PERSON_IDENTIFIERS]
+    assert persons_of_marts and {c for _, c in extract_columns} >= set(EXTRACT_PERSON_IDENTIFIERS)
+
+    def shared(a: tuple[str, str], b: tuple[str, str]) -> int:
+        return con.execute(
+            f'select count(*) from (select cast("{a[1]}" as varchar) as v from {a[0]} '
+            f'intersect select cast("{b[1]}" as varchar) from {b[0]}) where v is not null'
+        ).fetchone()[0]
+
+    joins = [(a, b, n) for a in persons_of_extract for b in marts if (n := shared(a, b))]
+    joins += [(a, b, n) for a in persons_of_marts for b in extract_columns if (n := shared(a, b))]
+    assert not joins, f"columns that join the extract to the marts (values in common): {joins}"
+
+    # Each person's identifier is keyed apart from, and stable with, the marts' key.
+    key = os.environ["HUB_PSEUDONYM_KEY"].encode()
+    keyed = {extract_person_id(k, key) for (k,) in con.execute(
+        "select persona_key from wh.interop.persona").fetchall()}
+    ids = {i for (i,) in con.execute("select distinct id_persona from extract").fetchall()}
+    assert ids and ids <= keyed
+
+
+def test_dbt_without_the_key_refuses_to_key_persons(built_warehouse, tmp_path) -> None:
+    """The README's stand-alone dbt commands, run without HUB_PSEUDONYM_KEY, fail where
+    persons are keyed instead of re-keying them under some default."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, copy)
+    with connect(str(copy), read_only=True) as con:
+        before = con.rows("select fuente, fuente_id, persona_key from "
+                          "intermediate.int_person_crosswalk order by 1, 2")
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    env = {name: value for name, value in os.environ.items() if name != "HUB_PSEUDONYM_KEY"}
+    env.update(HUB_WAREHOUSE=str(copy), HUB_DBT_TARGET="duckdb")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "int_person_crosswalk",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode != 0, done.stdout[-3000:]
+    assert "HUB_PSEUDONYM_KEY is not set" in done.stdout, done.stdout[-3000:]
+    with connect(str(copy), read_only=True) as con:
+        assert con.rows("select fuente, fuente_id, persona_key from "
+                        "intermediate.int_person_crosswalk order by 1, 2") == before

@@ -31,6 +31,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from lxml import etree
 
+from hub.permissions import private_dir, restrict, write_private
+from hub.pseudonyms import extract_person_id, pseudonym_key
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import CHECKS, Verdict
@@ -81,7 +83,7 @@ medio_libre AS (
 )
 SELECT
     c.expediente,
-    p.persona_key AS clave_persona,
+    p.persona_key,
     p.tipo_documento, p.numero_documento, p.apellido_paterno, p.apellido_materno, p.nombres,
     h.persona_key IS NOT NULL AS recluido,
     h.id_interno, h.cod_ep, e.nombre_ep, h.situacion_juridica, h.fecha_ingreso,
@@ -98,7 +100,6 @@ LEFT JOIN held AS h ON h.persona_key = c.persona_key
 LEFT JOIN interop.establecimiento AS e ON e.cod_ep = h.cod_ep
 LEFT JOIN last_release AS r ON r.persona_key = c.persona_key
 LEFT JOIN medio_libre AS m ON m.persona_key = c.persona_key AND m.expediente = c.expediente
-ORDER BY c.expediente, clave_persona
 """
 ALERTS_SQL = """
 SELECT persona_key, codigo_alerta AS codigo, expediente, cod_ep, fecha_referencia, dias_abierta,
@@ -112,7 +113,7 @@ ALERT = pa.struct([("codigo", pa.string()), ("expediente", pa.string()), ("cod_e
                    ("detalle", pa.string())])
 # The extract's columns, whichever engine produced them (estado_ejecucion.parquet).
 EXTRACT_SCHEMA = pa.schema(
-    [(c, pa.string()) for c in ("expediente", "clave_persona", "tipo_documento",
+    [(c, pa.string()) for c in ("expediente", "id_persona", "tipo_documento",
                                 "numero_documento", "apellido_paterno", "apellido_materno",
                                 "nombres")]
     + [("recluido", pa.bool_()), ("id_interno", pa.string()), ("cod_ep", pa.string()),
@@ -136,15 +137,25 @@ class ExtractInvalid(Exception):
 # --- Rows and files (plain Python) -----------------------------------------------------
 
 
-def build_rows(con: Warehouse, cutoff: date) -> pa.Table:
-    """The extract's rows (ROWS_SQL), ordered by case number and person, with their alerts."""
+def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
+    """The extract's rows (ROWS_SQL), ordered by case number and person, with their alerts.
+
+    A person is `id_persona`, keyed apart from the marts' `persona_key` (hub/pseudonyms.py):
+    a leaked extract, which names persons, gives no key to re-identify the marts with.
+    """
     rows = con.arrow(ROWS_SQL, [cutoff])
     alerts: dict[str, list[dict[str, Any]]] = {}
     for alert in con.arrow(ALERTS_SQL, [cutoff]).to_pylist():
         alerts.setdefault(alert.pop("persona_key"), []).append(alert)
-    nested = pa.array([alerts.get(key, []) for key in rows["clave_persona"].to_pylist()],
+    persona_keys = rows["persona_key"].to_pylist()
+    ids = {k: extract_person_id(k, key) for k in set(persona_keys)}
+    nested = pa.array([alerts.get(k, []) for k in persona_keys],
                       type=EXTRACT_SCHEMA.field("alertas").type)
-    return rows.append_column("alertas", nested).cast(EXTRACT_SCHEMA)
+    rows = (rows.drop_columns("persona_key")
+            .add_column(1, "id_persona", pa.array([ids[k] for k in persona_keys], pa.string()))
+            .append_column("alertas", nested))
+    return rows.sort_by([("expediente", "ascending"), ("id_persona", "ascending")]).cast(
+        EXTRACT_SCHEMA)
 
 
 def to_xml(rows: pa.Table, cutoff: date) -> bytes:
@@ -306,7 +317,7 @@ def _subjects(rows: pa.Table) -> Column:
             ("Establecimiento", "ml_establecimiento"))),
         "      </MedioLibre>"))
     return _lines(
-        _concat(_start(2, "Sujeto", clavePersona=rows["clave_persona"]), ">"),
+        _concat(_start(2, "Sujeto", idPersona=rows["id_persona"]), ">"),
         _optional(3, "Documento", rows["numero_documento"], tipo=rows["tipo_documento"]),
         *(_optional(3, tag, rows[column]) for tag, column in (
             ("ApellidoPaterno", "apellido_paterno"), ("ApellidoMaterno", "apellido_materno"),
@@ -390,19 +401,14 @@ def publish(outbox: Path, cutoff: date, files: dict[str, bytes], revision: int) 
     two steps leaves at most a folder that was never published, which the next
     publication removes.
     """
-    versions = outbox / REVISIONS_DIR / cutoff.isoformat()
-    versions.mkdir(parents=True, exist_ok=True)
+    versions = private_dir(outbox / REVISIONS_DIR / cutoff.isoformat())
     published = current_revision(outbox, cutoff) or 0
     for leftover in versions.iterdir():  # never published: an attempt killed before its switch
         if not leftover.name.isdigit() or int(leftover.name) > published:
             shutil.rmtree(leftover)
-    staging = versions / f".tmp-{revision}"
-    staging.mkdir()
+    staging = private_dir(versions / f".tmp-{revision}")
     for name, content in files.items():
-        with open(staging / name, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
+        write_private(staging / name, content)
     _fsync_dir(staging)
     os.rename(staging, versions / str(revision))
     _fsync_dir(versions)
@@ -463,7 +469,7 @@ def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: Wareh
                           "verdicts": "SELECT * FROM audit.check_verdicts "
                                       "ORDER BY checked_at DESC"})
         cutoff = decision.cutoff
-        rows = build_rows(con, cutoff)
+        rows = build_rows(con, cutoff, pseudonym_key())
     revision = next_revision(outbox.path, cutoff)
     files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows)}
     files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, cutoff, decision.verdicts,

@@ -11,6 +11,7 @@ import shutil
 
 import dagster as dg
 
+from hub.permissions import private_dir, restrict
 from hub.report import render_report
 from hub.settings import Settings
 from orchestration.conditions import FOLLOW_UPSTREAM
@@ -31,10 +32,10 @@ def analyst_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                    analyst_db: AnalystDatabaseResource) -> dg.MaterializeResult:
     # On PostgreSQL the analysts' marts are the warehouse's schema marts (hub_analyst role).
     marts = warehouse.location if warehouse.is_postgres else str(analyst_db.path)
-    folder = Settings.from_env().data_dir / "reports" / "analyst"
+    folder = private_dir(Settings.from_env().data_dir / "reports" / "analyst")
     out = folder / f"{context.run.run_id}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
     points = render_report(marts, out)
+    restrict(out)
     latest = folder / ".latest.html.partial"
     shutil.copyfile(out, latest)
     os.replace(latest, folder / "latest.html")

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from contracts.expectations import suites
 from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
+from hub.permissions import private_dir, restrict
 from hub.settings import Settings
 from hub.warehouse import Warehouse
 
@@ -394,11 +395,11 @@ def write_report(path: Path, run_id: str, cutoff: date | None,
         f"<h1>Validation run {esc(run_id)}</h1><p>Latest registry cut-off: {esc(str(cutoff))}</p>"
         "<table><tr><th>check</th><th>asset</th><th>blocking</th><th>status</th><th>rows</th></tr>"
         f"{summary}</table>{sections}</body></html>")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     partial = path.with_suffix(".html.partial")
     partial.write_text(page, encoding="utf-8")
     os.replace(partial, path)
-    return path
+    return restrict(path)
 
 
 def _section(o: CheckOutcome) -> str:
