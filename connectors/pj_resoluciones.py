@@ -1,8 +1,8 @@
 """Poder Judicial resolution feed (XML) -> raw.pj_resoluciones, one row per `Resolucion`.
 
-Streaming: `etree.iterparse` yields each finished `Resolucion`, which is flattened
-into a row and cleared with its earlier siblings, so memory stays flat whatever
-the file size; rows go to DuckDB as Arrow batches. DuckDB inserts a batch (hashing,
+Streaming: lxml's pull parser yields each finished `Resolucion`, which is flattened
+into a row and cleared with its earlier siblings, and anything else outside a
+Resolucion is dropped as it ends, so memory stays flat whatever the file holds; rows go to DuckDB as Arrow batches. DuckDB inserts a batch (hashing,
 compressing) without holding the GIL, so one batch is inserted on a second thread
 while the next one is parsed.
 
@@ -92,6 +92,7 @@ _ATTRIBUTES: dict[str, dict[str, int]] = {
 _SUBJECT_CHILDREN = {f"{_NS}{tag}" for tag in (
     "Documento", "ApellidoPaterno", "ApellidoMaterno", "Nombres", "FechaNacimiento", "Sexo")}
 _RESOLUTION_CHILDREN = ({*_TEXTS, *_ATTRIBUTES} - _SUBJECT_CHILDREN) | {_SUJETO, _DELITOS}
+_KNOWN_TAGS = _RESOLUTION_CHILDREN | _SUBJECT_CHILDREN | {_DELITO}
 _ID, _VERSION, _DELITOS_COL, _ID_LOTE, _FECHA_CORTE = (
     _COL[c] for c in ("id", "version", "delitos", "id_lote", "fecha_corte"))
 _HOSTILE = (b"<!DOCTYPE", b"<!ENTITY")
@@ -306,13 +307,11 @@ def refuse_dtd(path: Path, name: str) -> None:
 def _batches(path: Path, name: str) -> Iterator[pa.Table]:
     """Arrow batches of rows (PJ_COLUMNS, _rejected, _element, _record_ordinal) as the file
     streams by; a Resolucion out of structure is a row with only its reason and text."""
-    context = etree.iterparse(str(path), events=("end",), tag=_RESOLUCION, resolve_entities=False,
-                              no_network=True, load_dtd=False, huge_tree=False,
-                              remove_comments=True, remove_pis=True)
     rows: list[list[str | None]] = []
     batch_start, lote, root = 1, None, None
+    resolutions = _Resolutions(path)
     try:
-        for ordinal, (_, elem) in enumerate(context, 1):
+        for ordinal, elem in enumerate(resolutions, 1):
             if lote is None:
                 root = elem.getroottree().getroot()
                 lote = _lote(root, name)
@@ -327,9 +326,56 @@ def _batches(path: Path, name: str) -> Iterator[pa.Table]:
     except etree.XMLSyntaxError as e:
         raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
     if lote is None:  # no Resolucion at all: the document still has to be a batch
-        _lote(context.root, name)
+        _lote(resolutions.root, name)
     if rows:
         yield _table(rows, batch_start)
+
+
+class _Resolutions:
+    """The file's Resolucion elements as each ends, parsed a chunk at a time; `root` once
+    the file is read. Elements outside any Resolucion are dropped as soon as they end
+    (`_prune`), so memory stays bounded whatever unknown content a file holds."""
+
+    def __init__(self, path: Path):
+        self.path, self.root = path, None
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        parser = etree.XMLPullParser(
+            events=("start", "end"), tag=(_ROOT, _RESOLUCION), resolve_entities=False,
+            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+            remove_pis=True)
+        top = None
+        with open(self.path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(_CHUNK), b""):
+                parser.feed(chunk)
+                for event, elem in parser.read_events():
+                    if top is None:
+                        top = elem.getroottree().getroot()
+                    if event == "end" and elem.tag == _RESOLUCION:
+                        yield elem
+                if top is not None:
+                    _prune(top)
+        self.root = parser.close()
+        for event, elem in parser.read_events():
+            if event == "end" and elem.tag == _RESOLUCION:
+                yield elem
+
+
+_CHUNK = 1 << 16
+
+
+def _prune(root: etree._Element) -> None:
+    """Drop what has ended outside any Resolucion: down the chain of elements still open
+    (each one's last child), every earlier sibling that is not a Resolucion (those are
+    cleared as they end)."""
+    node = root
+    while len(node):
+        last = node[-1]
+        for done in [child for child in node[:-1] if child.tag != _RESOLUCION]:
+            node.remove(done)
+        if last.tag == _RESOLUCION:
+            return
+        node = last
 
 
 def _lote(root: etree._Element, name: str) -> tuple[str | None, str | None]:
@@ -348,70 +394,82 @@ def _row(elem: etree._Element, lote: tuple[str | None, str | None],
     """Flatten one Resolucion by _TEXTS and _ATTRIBUTES; the Delito list becomes JSON text.
     Out of structure, the row holds only why (`_rejected`) and the element (`_element`).
 
-    The hot loop of the connector: one pass over the descendants, one `tag` read each.
+    The hot loop of the connector: one pass over the descendants, one `tag` read each; the
+    structure is then checked by counting (`_in_structure`), and explained only when wrong.
     """
     row: list[str | None] = [None] * (len(PJ_COLUMNS) + 2)
     row[_ID], row[_VERSION] = elem.get("id"), elem.get("version")
     row[_ID_LOTE], row[_FECHA_CORTE] = lote
-    delitos: list[str] = []
-    problem = _flatten(elem, row, delitos) if elem.getparent() is root else (
-        f"line {elem.sourceline}: a Resolucion inside {etree.QName(elem.getparent()).localname}, "
-        "not directly in LoteResoluciones")
-    if problem is not None:
-        rejected = [None] * (len(PJ_COLUMNS) + 2)
-        rejected[-2] = f"structure: {problem}"
+    delitos = []
+    tags = []
+    subject = listed = None
+    for e in elem.iterdescendants():
+        tag = e.tag
+        tags.append(tag)
+        col = _TEXTS.get(tag)
+        if col is not None:
+            row[col] = e.text
+        attributes = _ATTRIBUTES.get(tag)
+        if attributes is not None:
+            for attr, value in e.items():
+                col = attributes.get(attr)
+                if col is not None:
+                    row[col] = value
+        elif tag == _DELITO:
+            delitos.append(f'{{"articulo": {_json(e.get("articulo"))}, '
+                           f'"descripcion": {_json(e.get("descripcion"))}}}')
+        elif tag == _SUJETO:
+            subject = e
+        elif tag == _DELITOS:
+            listed = e
+    if (elem.getparent() is not root
+            or not _in_structure(elem, tags, subject, listed, len(delitos))):
+        rejected: list[str | None] = [None] * (len(PJ_COLUMNS) + 2)
+        rejected[-2] = f"structure: {_structure_problem(elem, root)}"
         rejected[-1] = etree.tostring(elem, encoding="unicode", with_tail=False)
         return rejected
     row[_DELITOS_COL] = f"[{', '.join(delitos)}]"
     return row
 
 
-def _flatten(elem: etree._Element, row: list[str | None], delitos: list[str]) -> str | None:
-    """Fill `row` from the Resolucion's children; return what breaks the structure, if any."""
+def _in_structure(elem: etree._Element, tags: list[str], subject: etree._Element | None,
+                  listed: etree._Element | None, delitos: int) -> bool:
+    """The spec's children, each once, exactly one Sujeto with its own children each once,
+    Delitos holding Delito elements only, nothing deeper: every descendant (`tags`)
+    accounted for, by counting (each tag has one place)."""
+    if subject is None:
+        return False
+    listed_count = 0 if listed is None else len(listed)
+    distinct = set(tags)
+    return (len(distinct) + delitos - (delitos > 0) == len(tags)  # only Delito repeats
+            and _KNOWN_TAGS.issuperset(distinct)
+            and len(elem) == len(distinct & _RESOLUTION_CHILDREN)
+            and len(subject) == len(distinct & _SUBJECT_CHILDREN)
+            and listed_count == delitos
+            and len(tags) == len(elem) + len(subject) + listed_count)
+
+
+def _structure_problem(elem: etree._Element, root: etree._Element) -> str:
+    """What breaks a Resolucion's structure (`_in_structure` said something does), with its
+    line."""
+    if elem.getparent() is not root:
+        return (f"line {elem.sourceline}: a Resolucion inside "
+                f"{etree.QName(elem.getparent()).localname}, not directly in LoteResoluciones")
     seen: set[str] = set()
     for child in elem:
-        tag = child.tag
-        if tag not in _RESOLUTION_CHILDREN or tag in seen:
-            return _unexpected(child, "Resolucion", tag in seen)
-        seen.add(tag)
-        if tag == _SUJETO:
-            subject: set[str] = set()
-            for part in child:
-                if part.tag not in _SUBJECT_CHILDREN or part.tag in subject:
-                    return _unexpected(part, "Sujeto", part.tag in subject)
-                subject.add(part.tag)
-                problem = _take(part, row)
-                if problem:
-                    return problem
-        elif tag == _DELITOS:
-            for delito in child:
-                if delito.tag != _DELITO or len(delito):
-                    return _unexpected(delito if delito.tag != _DELITO else delito[0], "Delitos")
-                delitos.append(f'{{"articulo": {_json(delito.get("articulo"))}, '
-                               f'"descripcion": {_json(delito.get("descripcion"))}}}')
-        else:
-            problem = _take(child, row)
-            if problem:
-                return problem
-    if _SUJETO not in seen:
-        return f"line {elem.sourceline}: a Resolucion without its Sujeto"
-    return None
-
-
-def _take(e: etree._Element, row: list[str | None]) -> str | None:
-    """An element's text and attributes into their columns (it may hold no element)."""
-    if len(e):
-        return _unexpected(e[0], etree.QName(e).localname)
-    col = _TEXTS.get(e.tag)
-    if col is not None:
-        row[col] = e.text
-    attributes = _ATTRIBUTES.get(e.tag)
-    if attributes is not None:
-        for attr, value in e.items():
-            col = attributes.get(attr)
-            if col is not None:
-                row[col] = value
-    return None
+        if child.tag not in _RESOLUTION_CHILDREN or child.tag in seen:
+            return _unexpected(child, "Resolucion", child.tag in seen)
+        seen.add(child.tag)
+        allowed = {_SUJETO: _SUBJECT_CHILDREN, _DELITOS: {_DELITO}}.get(child.tag, set())
+        parts: set[str] = set()
+        for part in child:
+            repeated = part.tag in parts and child.tag == _SUJETO
+            if part.tag not in allowed or repeated:
+                return _unexpected(part, etree.QName(child).localname, repeated)
+            parts.add(part.tag)
+            if len(part):
+                return _unexpected(part[0], etree.QName(part).localname)
+    return f"line {elem.sourceline}: a Resolucion without its Sujeto"
 
 
 def _unexpected(e: etree._Element, parent: str, repeated: bool = False) -> str:

@@ -37,6 +37,7 @@ JSON_TEXT = ("VARCHAR",)
 
 DETAILS = {
     "missing_value": "is empty",
+    "too_long": "is longer than the spec allows",
     "not_an_integer": "is not a whole number from 0 to 999999999",
     "not_a_date": "is not a date (DD/MM/YYYY or YYYY-MM-DD)",
     "not_a_boolean": "is not true or false",
@@ -113,6 +114,8 @@ def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, str, str, 
         text = f"CAST({value.sql} AS VARCHAR)"
         branches.append((f"regexp_matches({text}, '{CONTROL_CHARACTERS}')", value.name, text,
                          "control_character"))
+        branches.append((f"length({text}) > {value.field.max_length}", value.name, text,
+                         "too_long"))
         if value.json_type is not None:
             allowed = JSON_TYPES.get(value.field.kind, JSON_TEXT) + ("NULL",)
             branches.append((f"{value.json_type} NOT IN ({', '.join(map(_literal, allowed))})",
@@ -144,6 +147,8 @@ def reason(field: str, value: str | None, why: str) -> str:
         json_type, _, text = (value or "").partition(" ")
         return f"{why}: {field} {shown(text)} is a JSON {json_type.lower()}"
     shown_value = "" if value is None else f" {shown(value)}"
+    if why == "too_long":
+        shown_value += f" ({len(value)} characters)"
     return f"{why}: {field}{shown_value} {DETAILS[why]}"
 
 

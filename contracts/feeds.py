@@ -164,7 +164,10 @@ EVALUACIONES = ("FAVORABLE", "DESFAVORABLE", "EN_CURSO")
 # can go into the XML extract. Every field, listed here or not, must be text that XML 1.0
 # can carry: no control character but tab, line feed and carriage return (C1 controls
 # U+0080-U+009F included: in a file declared ISO-8859-1 they are Windows-1252 bytes such
-# as 0x93, a typographic quote). An empty field is allowed unless it is `required`.
+# as 0x93, a typographic quote), and at most `max_length` characters. An empty field is
+# allowed unless it is `required`.
+
+MAX_TEXT_LENGTH = 1000  # the longest names and court names are under 100 characters
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class Field:
     codes: tuple[str, ...] = ()
     required: bool = False
     document_type: str | None = None
+    max_length: int = MAX_TEXT_LENGTH
 
 
 TEXT, REQUIRED = Field(), Field(required=True)
@@ -216,6 +220,8 @@ PJ_FIELDS: dict[str, Field] = {
     "pena_fecha_inicio": DATE,
     "pena_fecha_vencimiento": DATE,
     "beneficio_clase": code(*CLASES_BENEFICIO),
+    # The connector's JSON list of the Delito elements: as long as their number needs.
+    "delitos": Field(max_length=100 * MAX_TEXT_LENGTH),
 }
 
 TIPOS_DOCUMENTO_INPE = ("DNI", "CE", "PASAPORTE", "NO_IDENTIFICADO")

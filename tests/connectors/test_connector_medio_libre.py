@@ -108,6 +108,7 @@ def test_a_field_that_cannot_be_typed_quarantines_its_line_alone(con, make_deliv
              "duplicate_key: the record"),
         14: (case(persona="QUISPE"), "wrong_json_type: persona '\"QUISPE\"' is a JSON varchar"),
         15: (case(estado=None), "missing_value: estado"),
+        16: (case(persona={"nombres": "A" * 1001}), "too_long: persona.nombres 'AAA"),
     }
     lines = [case("ML-1"), *(bad[n][0] for n in sorted(bad)), case("ML-16")]
     result = land_lines(con, make_delivery, *lines)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from feedfiles import lote, resolucion
@@ -238,7 +241,7 @@ def test_a_resolution_out_of_structure_or_with_an_untypable_value_is_quarantined
         3: (resolucion("RES-3").replace('<Delito articulo', '<Delito><Documento/></Delito>'
                                                             '<Delito articulo'),
             ("structure: line 5: an unexpected element "
-            "'{urn:pe:gob:pj:interop:resoluciones:1}Documento' in Delitos")),
+            "'{urn:pe:gob:pj:interop:resoluciones:1}Documento' in Delito")),
         4: (resolucion("RES-4").replace("<Sujeto>", "<Sujeto><Extra/>"),
             "structure: line 6: an unexpected element"),
         5: (resolucion("RES-4").replace("<Sujeto>", "<X>").replace("</Sujeto>", "</X>"),
@@ -284,3 +287,27 @@ def test_a_resolution_without_sujeto_is_quarantined(con, make_delivery, rows):
     assert (result.landed, result.quarantined) == (0, 1)
     assert rows("SELECT reason FROM raw.quarantine") == [
         {"reason": "structure: line 3: a Resolucion without its Sujeto"}]
+
+
+MEMORY_PROBE = """
+import resource, sys
+from pathlib import Path
+sys.path.insert(0, "tests/connectors")
+from feedfiles import lote, resolucion
+from connectors.pj_resoluciones import _batches
+junk = "<Extra>" + "<x a='1'/>" * 1_000_000 + "</Extra>"  # 10 MB of unknown elements
+path = Path(sys.argv[1])
+path.write_text(lote(resolucion("RES-1"), junk + resolucion("RES-2"), junk))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert sum(batch.num_rows for batch in _batches(path, "lote.xml")) == 2
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_memory_stays_bounded_on_unknown_elements_outside_resolutions(tmp_path):
+    """Twice 10 MB of unknown elements outside any Resolucion: they are dropped as they end
+    (kept, they took 380 MB)."""
+    probe = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "lote.xml")],
+                           capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2])
+    assert int(probe.stdout) < 100, probe.stdout  # MB of peak memory grown while parsing
