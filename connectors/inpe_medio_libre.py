@@ -82,7 +82,8 @@ def _first_failure() -> str:
         if name:
             objects.append((f"json_type(_json[{i}]) NOT IN ('OBJECT', 'NULL')", shown_as,
                             f"json_type(_json[{i}]) || ' ' || _json[{i}]", "wrong_json_type"))
-    return row_rules.first_failure(values, objects)
+    return row_rules.first_failure(
+        values, [*objects, *row_rules.record_checks(values, feeds.MEDIO_LIBRE_RECORD_RULES)])
 
 
 _FIRST_FAILURE = _first_failure()

@@ -113,9 +113,14 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
     return FileCounts(landed - invalid, quarantined + invalid)
 
 
-_FIRST_FAILURE = {name: row_rules.first_failure(row_rules.table_values(
-    REGISTRY_COLUMNS[name], feeds.REGISTRY_FIELDS[name], str.upper))
-    for name in feeds.REGISTRY_FILES}
+def _first_failure(name: str) -> str:
+    values = row_rules.table_values(REGISTRY_COLUMNS[name], feeds.REGISTRY_FIELDS[name],
+                                    str.upper)
+    rules = feeds.REGISTRY_RECORD_RULES.get(name, ())
+    return row_rules.first_failure(values, row_rules.record_checks(values, rules))
+
+
+_FIRST_FAILURE = {name: _first_failure(name) for name in feeds.REGISTRY_FILES}
 
 
 @contextmanager

@@ -104,7 +104,9 @@ _RELATION = (f"(SELECT *, unhex(sha256(to_json([{', '.join(PJ_COLUMNS)}]))) AS _
              f"FROM {_STAGED} WHERE _rejected IS NULL)")
 _REJECTED = (f"(SELECT _record_ordinal AS record_ordinal, _element AS raw_text, "
              f"_rejected AS reason FROM {_STAGED} WHERE _rejected IS NOT NULL)")
-_FIRST_FAILURE = row_rules.first_failure(row_rules.table_values(PJ_COLUMNS, feeds.PJ_FIELDS))
+_VALUES = row_rules.table_values(PJ_COLUMNS, feeds.PJ_FIELDS)
+_FIRST_FAILURE = row_rules.first_failure(
+    _VALUES, row_rules.record_checks(_VALUES, feeds.PJ_RECORD_RULES))
 # A quarantined row's text: the flattened Resolucion as JSON (the element is not kept).
 _ROW_AS_JSON = f"CAST(to_json(struct_pack({', '.join(PJ_COLUMNS)})) AS VARCHAR)"
 _ENCODING_DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")

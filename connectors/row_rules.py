@@ -48,6 +48,8 @@ DETAILS = {
                                  "and PASAPORTE 5-15 letters or digits)",
     "wrong_json_type": "has the wrong JSON type",
     "duplicate_key": "holds a key twice (which value is meant is ambiguous)",
+    "duplicate_record": "identifies more than one record of the file (which one is meant is "
+                        "ambiguous)",
 }
 
 
@@ -104,10 +106,36 @@ def _kind_breaks(value: Value, values: dict[str, Value]) -> tuple[str, str] | No
     return None
 
 
-def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, str, str, str]] = ()
-                  ) -> str:
-    """SQL: a row's first broken rule as {field, value, why}, or NULL. `extra`: more
-    (condition, field, value as SQL, why) checks, tried after the values'."""
+def _date(sql: str) -> str:
+    return f"coalesce(try_strptime(trim({sql}), '%d/%m/%Y'), try_strptime(trim({sql}), '%Y-%m-%d'))"
+
+
+def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feeds.NotBefore]
+                  ) -> list[tuple[str, str, str, str, str]]:
+    """The record rules as `first_failure` checks (their values already checked)."""
+    by_name = {v.name: v for v in values}
+    checks = []
+    for rule in rules:
+        field = by_name[rule.field]
+        text = f"CAST({field.sql} AS VARCHAR)"
+        given = f"nullif(trim({text}), '') IS NOT NULL"
+        if isinstance(rule, feeds.NotBefore):
+            start = by_name[rule.start].sql
+            checks.append((f"{given} AND {_date(field.sql)} < {_date(start)}", rule.field, text,
+                           "inconsistent", f"is before {rule.start}"))
+            continue
+        applies = (f"coalesce(upper(trim(CAST({by_name[rule.when].sql} AS VARCHAR))), '') IN "
+                   f"({', '.join(map(_literal, rule.values))})")
+        condition = f"{given} <> {applies}" if rule.required else f"{given} AND NOT {applies}"
+        needed = "is given exactly" if rule.required else "is given only"
+        checks.append((condition, rule.field, text, "inconsistent",
+                       f"{needed} when {rule.when} is {' or '.join(rule.values)}"))
+    return checks
+
+
+def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, ...]] = ()) -> str:
+    """SQL: a row's first broken rule as {field, value, why, detail}, or NULL. `extra`: more
+    (condition, field, value as SQL, why[, detail]) checks, tried after the values'."""
     by_name = {v.name: v for v in values}
     branches = []
     for value in values:
@@ -123,6 +151,9 @@ def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, str, str, 
         if value.field.required:
             branches.append((f"nullif(trim({text}), '') IS NULL", value.name, text,
                              "missing_value"))
+        if value.field.unique:
+            branches.append((f"count(*) OVER (PARTITION BY trim({text})) > 1", value.name, text,
+                             "duplicate_record"))
         kind = _kind_breaks(value, by_name)
         if kind is not None:
             condition, why = kind
@@ -131,11 +162,12 @@ def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, str, str, 
     branches += extra
     whens = "\n".join(
         f"  WHEN {condition} THEN {{'field': {_literal(name)}, 'value': {shown_value}, "
-        f"'why': '{why}'}}" for condition, name, shown_value, why in branches)
+        f"'why': '{why}', 'detail': {_literal(detail[0]) if detail else 'NULL'}}}"
+        for condition, name, shown_value, why, *detail in branches)
     return f"CASE\n{whens}\nEND"
 
 
-def reason(field: str, value: str | None, why: str) -> str:
+def reason(field: str, value: str | None, why: str, detail: str | None = None) -> str:
     """The quarantine reason: code, field, the value escaped (never raw control characters,
     line breaks or bidirectional overrides), and what is wrong with it."""
     if why == "control_character":
@@ -149,7 +181,7 @@ def reason(field: str, value: str | None, why: str) -> str:
     shown_value = "" if value is None else f" {shown(value)}"
     if why == "too_long":
         shown_value += f" ({len(value)} characters)"
-    return f"{why}: {field}{shown_value} {DETAILS[why]}"
+    return f"{why}: {field}{shown_value} {detail or DETAILS[why]}"
 
 
 def quarantine_invalid(landing: Landing, table: str, file: str, relation: str,
@@ -160,7 +192,8 @@ def quarantine_invalid(landing: Landing, table: str, file: str, relation: str,
     how many. `raw_text`: the quarantined record's text, as SQL or from its ordinals."""
     text_sql = raw_text if isinstance(raw_text, str) else "NULL"
     failed = landing.con.execute(
-        f"SELECT _record_ordinal, failure.field, failure.value, failure.why, {text_sql} "
+        f"SELECT _record_ordinal, failure.field, failure.value, failure.why, {text_sql}, "
+        "failure.detail "
         f"FROM (SELECT *, {failure_sql} AS failure FROM {relation} "
         "      WHERE _delivery_id = ? AND _file = ?) WHERE failure IS NOT NULL "
         "ORDER BY _record_ordinal", [landing.delivery_id, file]).fetchall()
@@ -169,7 +202,7 @@ def quarantine_invalid(landing: Landing, table: str, file: str, relation: str,
     ordinals = [row[0] for row in failed]
     texts = [row[4] for row in failed] if isinstance(raw_text, str) else raw_text(ordinals)
     bad = pa.table({"record_ordinal": pa.array(ordinals, pa.int64()), "raw_text": texts,
-                    "reason": [reason(f, v, why) for _, f, v, why, _ in failed]})
+                    "reason": [reason(f, v, why, detail) for _, f, v, why, _, detail in failed]})
     with landing.staged("_invalid_rows", bad):
         landing.con.execute(
             f"DELETE FROM {SCHEMA}.{table} WHERE _delivery_id = ? AND _file = ? AND "

@@ -184,6 +184,26 @@ class Field:
     required: bool = False
     document_type: str | None = None
     max_length: int = MAX_TEXT_LENGTH
+    unique: bool = False  # in its file: a key twice is ambiguous, both records quarantined
+
+
+@dataclass(frozen=True)
+class OnlyWhen:
+    """A record's `field` may be given only when its `when` field is one of `values` (and,
+    `required`, must be given then): what the spec says belongs to which type."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """A record's date `field`, when given, is not before its date `start`."""
+
+    field: str
+    start: str
 
 
 TEXT, REQUIRED = Field(), Field(required=True)
@@ -223,6 +243,12 @@ PJ_FIELDS: dict[str, Field] = {
     # The connector's JSON list of the Delito elements: as long as their number needs.
     "delitos": Field(max_length=100 * MAX_TEXT_LENGTH),
 }
+PJ_RECORD_RULES = (
+    OnlyWhen("pena_clase", "tipo", ("SENTENCIA_CONDENATORIA",)),
+    OnlyWhen("beneficio_clase", "tipo", ("BENEFICIO_PENITENCIARIO",)),
+    OnlyWhen("prision_preventiva_plazo_meses", "tipo",
+             ("PRISION_PREVENTIVA", "PROLONGACION_PRISION_PREVENTIVA")),
+)
 
 TIPOS_DOCUMENTO_INPE = ("DNI", "CE", "PASAPORTE", "NO_IDENTIFICADO")
 
@@ -234,7 +260,7 @@ REGISTRY_FIELDS: dict[str, dict[str, Field]] = {
         "CAPACIDAD_ALBERGUE": INTEGER,
     },
     "internos.csv": {
-        "ID_INTERNO": REQUIRED,
+        "ID_INTERNO": Field(required=True, unique=True),  # one row per person held
         "TIPO_DOCUMENTO": code(*TIPOS_DOCUMENTO_INPE),
         "NUMERO_DOCUMENTO": Field("document_number", document_type="TIPO_DOCUMENTO"),
         "SEXO": code(*SEXOS),
@@ -263,6 +289,12 @@ REGISTRY_FIELDS: dict[str, dict[str, Field]] = {
         "FECHA_FIN": DATE,
         "CERTIFICADO": code(*CERTIFICADO_VALUES, required=True),
     },
+}
+
+REGISTRY_RECORD_RULES: dict[str, tuple[OnlyWhen | NotBefore, ...]] = {
+    "internos.csv": tuple(OnlyWhen(column, "SITUACION_JURIDICA", ("SENTENCIADO",)) for column in (
+        "PENA_ANIOS", "PENA_MESES", "FECHA_SENTENCIA", "FECHA_VENCIMIENTO_PENA")),
+    "actividades.csv": (NotBefore("FECHA_FIN", "FECHA_INICIO"),),
 }
 
 # The medio libre record, by JSON path (every field of the spec: an unknown key is not
@@ -295,6 +327,7 @@ MEDIO_LIBRE_FIELDS: dict[str, Field] = {
     "vigilancia_electronica.fecha_instalacion": DATE,
     "vigilancia_electronica.activo": Field("boolean"),
 }
+MEDIO_LIBRE_RECORD_RULES = (OnlyWhen("motivo_estado", "estado", ("PASIVO",), required=True),)
 # The JSON objects of a medio libre record: a key twice in one of them is ambiguous
 # (DuckDB reads the first value, Python and PostgreSQL the last): the record is quarantined.
 MEDIO_LIBRE_OBJECTS = ("", "persona", "programa_tratamiento", "vigilancia_electronica")

@@ -121,3 +121,15 @@ def test_a_field_that_cannot_be_typed_quarantines_its_line_alone(con, make_deliv
         text, reason = bad[q["record_ordinal"]]
         assert q["reason"].startswith(reason), (q["reason"], reason)
         assert q["raw_text"] == text
+
+
+def test_a_record_that_contradicts_itself_is_quarantined(con, make_delivery, rows):
+    result = land_lines(con, make_delivery, case("ML-1", estado="PASIVO"),
+                        case("ML-2", motivo_estado="CUMPLIMIENTO"),
+                        case("ML-3", estado="PASIVO", motivo_estado="CUMPLIMIENTO"))
+    assert (result.landed, result.quarantined) == (1, 2)
+    assert rows("SELECT record_ordinal, reason FROM raw.quarantine ORDER BY 1") == [
+        {"record_ordinal": 1, "reason": "inconsistent: motivo_estado is given exactly when estado "
+                                        "is PASIVO"},
+        {"record_ordinal": 2, "reason": "inconsistent: motivo_estado 'CUMPLIMIENTO' is given "
+                                        "exactly when estado is PASIVO"}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +30,16 @@ def land_lote(con, make_delivery, document: str | bytes, encoding: str = "UTF-8"
 
 def test_every_field_lands_as_text(con, make_delivery, rows):
     pena = ('<Pena clase="PRIVATIVA_EFECTIVA" anios="5" meses="6" dias="0" '
-            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/>'
-            '<Beneficio clase="SEMILIBERTAD"/>')
+            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/>')
     second = resolucion("RES-2", "2", documento='<Documento tipo="NO_IDENTIFICADO"/>', extra=pena)
-    result = land_lote(con, make_delivery, lote(resolucion(), second))
-    assert (result.landed, result.quarantined, result.manifest_records) == (2, 0, 2)
-    first, other = rows("SELECT * FROM raw.pj_resoluciones ORDER BY _record_ordinal")
+    second = re.sub("<PrisionPreventiva [^>]*/>", "", second).replace(
+        "<Tipo>PRISION_PREVENTIVA", "<Tipo>SENTENCIA_CONDENATORIA")
+    third = re.sub("<PrisionPreventiva [^>]*/>", '<Beneficio clase="SEMILIBERTAD"/>',
+                   resolucion("RES-3")).replace("<Tipo>PRISION_PREVENTIVA",
+                                                "<Tipo>BENEFICIO_PENITENCIARIO")
+    result = land_lote(con, make_delivery, lote(resolucion(), second, third))
+    assert (result.landed, result.quarantined, result.manifest_records) == (3, 0, 3)
+    first, other, benefit = rows("SELECT * FROM raw.pj_resoluciones ORDER BY _record_ordinal")
     assert {k: v for k, v in first.items() if not k.startswith("_")} == {
         "id": "RES-1801-2024-0000001", "version": "1", "expediente": "00123-2023-0-1801-JR-PE-01",
         "organo_codigo": "1801-JR-PE-01", "distrito_judicial": "LIMA",
@@ -52,7 +57,7 @@ def test_every_field_lands_as_text(con, make_delivery, rows):
     assert json.loads(first["delitos"]) == [{"articulo": "189", "descripcion": "ROBO AGRAVADO"}]
     assert (other["documento_tipo"], other["documento_numero"]) == ("NO_IDENTIFICADO", None)
     assert (other["pena_clase"], other["pena_anios"], other["pena_meses"], other["pena_dias"],
-            other["pena_fecha_vencimiento"], other["beneficio_clase"]) == (
+            other["pena_fecha_vencimiento"], benefit["beneficio_clase"]) == (
         "PRIVATIVA_EFECTIVA", "5", "6", "0", "2030-06-02", "SEMILIBERTAD")
     assert first["_record_hash"] != other["_record_hash"]
 
@@ -261,18 +266,20 @@ def test_a_resolution_out_of_structure_or_with_an_untypable_value_is_quarantined
              "control_character: nombres 'JUAN\\x93CARLOS' holds U+0093"),
         12: (resolucion("RES-12").replace('codigo="1801-JR-PE-01"', 'codigo="1801-XX-PE-01"'),
              "malformed_court_code: organo_codigo '1801-XX-PE-01'"),
+        13: (resolucion("RES-13", extra='<Pena clase="MULTA"/>'),
+             "inconsistent: pena_clase 'MULTA' is given only when tipo is SENTENCIA_CONDENATORIA"),
     }
-    good = [resolucion("RES-1"), resolucion("RES-13", documento='<Documento tipo="DNI">4012'
+    good = [resolucion("RES-1"), resolucion("RES-14", documento='<Documento tipo="DNI">4012'
                                             '<!--x-->3456</Documento>'),
-            resolucion("RES-14", paterno="QUI<?x y?>SPE")]
+            resolucion("RES-15", paterno="QUI<?x y?>SPE")]
     document = lote(good[0], *(bad[n][0] for n in sorted(bad)), *good[1:])
     result = land_lote(con, make_delivery, document)
     assert (result.landed, result.quarantined) == (3, len(bad))
     landed = rows("SELECT id, documento_numero, apellido_paterno FROM raw.pj_resoluciones "
                   "ORDER BY _record_ordinal")
     assert [tuple(r.values()) for r in landed] == [
-        ("RES-1", "40123456", "QUISPE"), ("RES-13", "40123456", "QUISPE"),
-        ("RES-14", "40123456", "QUISPE")]
+        ("RES-1", "40123456", "QUISPE"), ("RES-14", "40123456", "QUISPE"),
+        ("RES-15", "40123456", "QUISPE")]
     quarantined = rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine ORDER BY 1")
     assert [q["record_ordinal"] for q in quarantined] == sorted(bad)
     for q in quarantined:

@@ -230,3 +230,25 @@ def test_a_windows_1252_byte_in_an_iso_8859_1_file_quarantines_its_record_only(
     assert (q["file"], q["record_ordinal"]) == ("internos.csv", 3)
     assert q["reason"].startswith("control_character: APELLIDO_PATERNO '\\x93PEÑA\\x94' holds "
                                   "U+0093"), q
+
+
+def test_a_record_that_contradicts_itself_or_repeats_a_key_is_quarantined(con, make_delivery,
+                                                                          rows):
+    procesado_with_sentence = with_field(interno("INT2"), "PENA_ANIOS", "5")
+    files = registry(
+        internos=csv_file("internos.csv", interno("INT1"), procesado_with_sentence,
+                          interno("INT3"), interno("INT3", paterno="ROJAS")),
+        actividades=csv_file("actividades.csv",
+                             "INT1|EP0101|LABORAL|PANADERIA|05/12/2024|04/12/2024|CARCELES|N",
+                             "INT1|EP0101|LABORAL|PANADERIA|05/12/2024|05/12/2024|CARCELES|N"))
+    result = land_delivery(con, make_delivery("inpe_registro", files))
+    assert (result.landed, result.quarantined) == (4, 4)
+    assert [(q["file"], q["record_ordinal"], q["reason"]) for q in rows(
+        "SELECT file, record_ordinal, reason FROM raw.quarantine ORDER BY 1, 2")] == [
+        ("actividades.csv", 2, "inconsistent: FECHA_FIN '04/12/2024' is before FECHA_INICIO"),
+        ("internos.csv", 3, ("inconsistent: PENA_ANIOS '5' is given only when SITUACION_JURIDICA "
+                            "is SENTENCIADO")),
+        ("internos.csv", 4, ("duplicate_record: ID_INTERNO 'INT3' identifies more than one "
+                            "record of the file (which one is meant is ambiguous)")),
+        ("internos.csv", 5, ("duplicate_record: ID_INTERNO 'INT3' identifies more than one "
+                            "record of the file (which one is meant is ambiguous)"))]
