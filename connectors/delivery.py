@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -28,6 +30,16 @@ MANIFEST_FIELDS = ("fuente", "fecha_corte", "generado_en", "archivos")
 FILE_FIELDS = ("nombre", "sha256", "registros", "codificacion")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+SHOWN_CHARACTERS = 80  # of a value quoted in a reason
+
+
+def shown(text: object) -> str:
+    """A value from a sender as a reason or a log shows it: quoted, with line breaks, control
+    and format characters (a right-to-left override) escaped, cut to SHOWN_CHARACTERS."""
+    quoted = repr(text)
+    if len(quoted) > SHOWN_CHARACTERS:
+        quoted = quoted[:SHOWN_CHARACTERS - 3] + "..."
+    return quoted
 
 
 class DeliveryRefused(Exception):
@@ -115,9 +127,12 @@ def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
     """Validate the manifest against the spec and its folder; refuse with the first problem."""
     name = feeds.MANIFEST_NAME
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
+        doc = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_without_duplicate_keys)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DeliveryRefused(f"{name}: not valid JSON ({e})") from None
+    except _DuplicateKey as e:
+        raise DeliveryRefused(f"{name}: the key {shown(e.key)} appears twice in one object "
+                              "(which value is meant is ambiguous)") from None
     if not isinstance(doc, dict):
         raise DeliveryRefused(f"{name}: expected a JSON object, found {type(doc).__name__}")
     missing = [f for f in MANIFEST_FIELDS if f not in doc]
@@ -144,6 +159,19 @@ def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
     return Manifest(files, hashlib.sha256(canonical.encode()).hexdigest())
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _without_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _DuplicateKey(next(k for i, (k, _) in enumerate(pairs)
+                                 if k in dict(pairs[:i])))
+    return found
+
+
 def _manifest_file(i: int, entry: object) -> ManifestFile:
     where = f"{feeds.MANIFEST_NAME}: archivos[{i}]"
     if not isinstance(entry, dict):
@@ -152,11 +180,14 @@ def _manifest_file(i: int, entry: object) -> ManifestFile:
     if missing:
         raise DeliveryRefused(f"{where}: missing field(s) {', '.join(missing)}")
     name, digest, records, encoding = (entry[k] for k in FILE_FIELDS)
-    # Files must stay inside the delivery folder: a plain name, no path of any kind.
+    # Files must stay inside the delivery folder: a plain name, no path of any kind; and
+    # printable, since names are shown in reasons and logs (no line break, no control or
+    # format character such as a right-to-left override).
     if (not isinstance(name, str) or not name or ".." in name or "/" in name or "\\" in name
-            or "\0" in name or Path(name).is_absolute() or name == feeds.MANIFEST_NAME):
-        raise DeliveryRefused(f"{where}: nombre {name!r} is not a plain file name inside the "
-                              "folder")
+            or not name.isprintable() or Path(name).is_absolute()
+            or name == feeds.MANIFEST_NAME):
+        raise DeliveryRefused(f"{where}: nombre {shown(name)} is not a plain file name inside "
+                              "the folder (printable, without a path)")
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
         raise DeliveryRefused(f"{where} ({name}): sha256 {digest!r} is not 64 hex digits")
     if not isinstance(records, int) or isinstance(records, bool) or records < 0:
@@ -180,9 +211,7 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
         if not target.is_relative_to(root):
             raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root "
                                   f"{root}")
-        if not target.is_file():
-            raise DeliveryRefused(f"{f.name}: expected a regular file, found {target}")
-        with open(target, "rb") as stream:
+        with open_regular(target, f.name) as stream:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
         if digest != f.sha256:
             raise DeliveryRefused(f"{f.name}: sha256 mismatch: manifest says {f.sha256}, "
@@ -302,10 +331,30 @@ def _read_manifest(delivery: Delivery) -> bytes:
     if not path.is_relative_to(delivery.root.resolve()):
         raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing "
                               "root")
+    with open_regular(path, feeds.MANIFEST_NAME) as stream:
+        return stream.read()
+
+
+def open_regular(path: Path, name: str) -> BinaryIO:
+    """Open a file for reading only if it is a regular file: a FIFO, a device or a socket
+    is refused without blocking (a FIFO opened for reading would wait for a writer)."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
-        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: unreadable ({e})") from None
+        raise DeliveryRefused(f"{name}: unreadable ({e.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise DeliveryRefused(f"{name}: not a regular file (a {_file_kind(mode)}): refused "
+                              "unread")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISDIR, "directory"), (stat.S_ISSOCK, "socket"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+    return next((kind for test, kind in kinds if test(mode)), "special file")
 
 
 def _delivery_id(delivery: Delivery, fingerprint: str) -> str:

@@ -2,8 +2,10 @@
 
 Each physical line is one record and counts towards the manifest's `registros`.
 Lines that are not JSON (or not UTF-8) are quarantined as `invalid_json`, JSON
-without an `id_caso` as `missing_id_caso`; repeated lines land as sent (the
-staging layer deduplicates by id_caso and version).
+without an `id_caso` as `missing_id_caso`, and a line with a field that breaks its
+rule (`contracts.feeds.MEDIO_LIBRE_FIELDS`: a version of 1.5, jornadas of "52 jornadas",
+a NUL, a key twice) with that field and why (`connectors.row_rules`); repeated lines
+land as sent (the staging layer deduplicates by id_caso and version).
 
 `_record_hash` is the sha256 of the line's text in UTF-8, without its line end.
 
@@ -22,9 +24,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from connectors import row_rules
 from connectors.ahead import prepared
 from connectors.delivery import FileCounts, Landing, ManifestFile
-from connectors.warehouse import MEDIO_LIBRE_COLUMNS
+from connectors.warehouse import MEDIO_LIBRE_COLUMNS, SCHEMA
+from contracts import feeds
 
 _LINES = "_medio_libre_lines"
 _CLASSIFY = f"""
@@ -51,7 +55,38 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
         entry.name, "(SELECT _record_ordinal AS record_ordinal, raw_text, reason "
                     "FROM _medio_libre WHERE reason IS NOT NULL)")
     landing.con.execute("DROP TABLE _medio_libre")
-    return FileCounts(landed, quarantined)
+    invalid = row_rules.quarantine_invalid(landing, "inpe_medio_libre", entry.name, _FIELDS,
+                                           _FIRST_FAILURE, raw_text="record")
+    return FileCounts(landed - invalid, quarantined + invalid)
+
+
+def _json_path(dotted: str) -> str:
+    return "$" + "".join(f".{key}" for key in dotted.split(".") if key)
+
+
+# Each landed line's fields and objects, extracted with one parse of the line.
+_PATHS = [*feeds.MEDIO_LIBRE_FIELDS, *feeds.MEDIO_LIBRE_OBJECTS]
+_FIELDS = (f"(SELECT *, json_extract(record, [{', '.join(repr(_json_path(p)) for p in _PATHS)}])"
+           f" AS _json FROM {SCHEMA}.inpe_medio_libre)")
+
+
+def _first_failure() -> str:
+    values = [row_rules.Value(name, f"json_extract_string(_json[{i}], '$')", field,
+                              json_type=f"json_type(_json[{i}])")
+              for i, (name, field) in enumerate(feeds.MEDIO_LIBRE_FIELDS.items(), 1)]
+    objects = []
+    for i, name in enumerate(feeds.MEDIO_LIBRE_OBJECTS, len(feeds.MEDIO_LIBRE_FIELDS) + 1):
+        shown_as = name or "the record"
+        objects.append((f"len(json_keys(_json[{i}])) <> len(list_distinct(json_keys(_json[{i}])))",
+                        shown_as, "NULL", "duplicate_key"))
+        if name:
+            objects.append((f"json_type(_json[{i}]) NOT IN ('OBJECT', 'NULL')", shown_as,
+                            f"json_type(_json[{i}]) || ' ' || _json[{i}]", "wrong_json_type"))
+    return row_rules.first_failure(
+        values, [*objects, *row_rules.record_checks(values, feeds.MEDIO_LIBRE_RECORD_RULES)])
+
+
+_FIRST_FAILURE = _first_failure()
 
 
 def read_lines(path: Path, entry: ManifestFile) -> pa.Table:

@@ -17,12 +17,22 @@ inside quoted fields do not start a record, and blank lines are skipped by DuckD
 but still counted in its numbering. DuckDB's rows come in file order, so each is paired
 with its record's line and hash by position (POSITIONAL JOIN); after a rejected record,
 the rows that follow are then given their own record's line and hash.
+
+A landed record with a field that breaks its rule (`contracts.feeds.REGISTRY_FIELDS`, and
+no control character anywhere) is then quarantined with its line, the field and why
+(`connectors.row_rules`). A byte 0x80-0x9F in a file declared ISO-8859-1 (a C1 control
+there; in practice a Windows-1252 character such as the quote 0x93) quarantines its
+record the same way: the rest of the file lands.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +40,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from connectors import row_rules
 from connectors.ahead import prepared
 from connectors.delivery import (
     DeliveryRefused,
@@ -43,6 +54,7 @@ from contracts import feeds
 DUCKDB_ENCODINGS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1"}
 _DELIM, _QUOTE = feeds.CSV_DELIMITER.encode(), feeds.CSV_QUOTE.encode()
 _BOM = b"\xef\xbb\xbf"
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
 def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
@@ -66,10 +78,10 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                             rejects_scan = '_registry_reject_scans'))
                   POSITIONAL JOIN _registry_lineage WHERE _parsed)"""
     try:
-        with landing.staged("_registry_lineage", lineage):
+        with (landing.staged("_registry_lineage", lineage),
+              _readable_by_duckdb(path, entry, records) as (readable, encoding)):
             landed = landing.insert(table, columns, parsed, entry.name, [
-                str(path), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
-                DUCKDB_ENCODINGS[entry.encoding]])
+                str(readable), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
     except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
         reason = str(e).splitlines()[0]
         raise DeliveryRefused(f"{entry.name}: not readable as one CSV file ({reason})") from None
@@ -95,7 +107,35 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                          for number in numbers]})
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
-    return FileCounts(landed, quarantined)
+    invalid = row_rules.quarantine_invalid(
+        landing, table, entry.name, f"{SCHEMA}.{table}", _FIRST_FAILURE[entry.name],
+        raw_text=lambda lines: [records.text(i).decode() for i in records.at_lines(lines)])
+    return FileCounts(landed - invalid, quarantined + invalid)
+
+
+def _first_failure(name: str) -> str:
+    values = row_rules.table_values(REGISTRY_COLUMNS[name], feeds.REGISTRY_FIELDS[name],
+                                    str.upper)
+    rules = feeds.REGISTRY_RECORD_RULES.get(name, ())
+    return row_rules.first_failure(values, row_rules.record_checks(values, rules))
+
+
+_FIRST_FAILURE = {name: _first_failure(name) for name in feeds.REGISTRY_FILES}
+
+
+@contextmanager
+def _readable_by_duckdb(path: Path, entry: ManifestFile, records: Records
+                        ) -> Iterator[tuple[Path, str]]:
+    """The file and the encoding DuckDB reads it in. DuckDB refuses a whole ISO-8859-1 file
+    for one byte 0x80-0x9F; such a file is read from a UTF-8 copy, where those bytes are
+    C1 control characters, which quarantine their records (`row_rules`)."""
+    if not records.c1_controls:
+        yield path, DUCKDB_ENCODINGS[entry.encoding]
+        return
+    with tempfile.NamedTemporaryFile(prefix="registry-", suffix=".csv") as copy:
+        copy.write(path.read_bytes().decode(DUCKDB_ENCODINGS[entry.encoding]).encode())
+        copy.flush()
+        yield Path(copy.name), "utf-8"
 
 
 @dataclass(frozen=True)
@@ -115,15 +155,18 @@ class Records:
     starts: np.ndarray  # per record, its span in `data`, its inner newlines included
     ends: np.ndarray
     hashes: pa.Array
+    c1_controls: bool  # an ISO-8859-1 file with bytes 0x80-0x9F
 
     @classmethod
     def read(cls, path: Path, entry: ManifestFile) -> Records:
         """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
         the previous file lands."""
         data = path.read_bytes()
+        c1_controls = False
         if entry.encoding == "UTF-8":
             data = data.removeprefix(_BOM)
         else:  # the same record hashes alike whichever encoding it was sent in
+            c1_controls = _C1_BYTES.search(data) is not None
             data = data.decode(DUCKDB_ENCODINGS[entry.encoding]).encode("utf-8")
         data = data.replace(b"\r\n", b"\n")
         newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
@@ -133,7 +176,7 @@ class Records:
         last_lines = np.append(first_lines[1:], len(line_starts)) - 1
         starts, ends = line_starts[first_lines], line_ends[last_lines]
         return cls(data, line_starts, line_ends, first_lines, starts, ends,
-                   _hashes(data, starts, ends))
+                   _hashes(data, starts, ends), c1_controls)
 
     @property
     def count(self) -> int:
@@ -142,6 +185,10 @@ class Records:
     def lines(self, records: np.ndarray) -> np.ndarray:
         """The physical line (1-based) where each of `records` (0-based) starts."""
         return self.first_lines[records] + 1
+
+    def at_lines(self, lines: list[int]) -> np.ndarray:
+        """The records (0-based) that start at these physical lines (1-based)."""
+        return np.searchsorted(self.first_lines, np.array(lines) - 1)
 
     def text(self, record: int) -> bytes:
         """The raw text of record `record` (0-based), its inner newlines included."""

@@ -6,6 +6,8 @@ read them and the tests that check both. Change the spec, change this file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Landing-zone layout: source code -> (folder under HUB_LANDING_DIR, manifest `fuente`).
 SOURCES: dict[str, tuple[str, str]] = {
     "pj_resoluciones": ("pj/resoluciones", "PJ-RESOLUCIONES"),
@@ -153,3 +155,179 @@ ESTADOS_CASO = ("ACTIVO", "PASIVO")
 MOTIVOS_ESTADO = ("CUMPLIMIENTO", "INTERRUPCION", "PRESCRIPCION", "RESISTENCIA", "ABANDONO")
 PROGRAMAS_MEDIO_LIBRE = ("FOCOS", "CAPAS", "RETO", "AREE", "YUPAYCHAY", "NO_MAS_PROBLEMAS")
 EVALUACIONES = ("FAVORABLE", "DESFAVORABLE", "EN_CURSO")
+
+# --- What every field must hold for its record to land -----------------------
+# The connectors check each landed record against these rules (connectors/row_rules.py,
+# in DuckDB, before the delivery commits); a record with one field that breaks its rule
+# is quarantined in raw.quarantine with the field, its value and why, and the rest of
+# the delivery lands. So every value that reaches staging can be typed, and every text
+# can go into the XML extract. Every field, listed here or not, must be text that XML 1.0
+# can carry: no control character but tab, line feed and carriage return (C1 controls
+# U+0080-U+009F included: in a file declared ISO-8859-1 they are Windows-1252 bytes such
+# as 0x93, a typographic quote), and at most `max_length` characters. An empty field is
+# allowed unless it is `required`.
+
+MAX_TEXT_LENGTH = 1000  # the longest names and court names are under 100 characters
+
+
+@dataclass(frozen=True)
+class Field:
+    """`kind`: text, integer (0-999,999,999, digits only: 1.5, 1e3, NaN are not integers),
+    date (DD/MM/YYYY or YYYY-MM-DD, a real day), boolean (true/false), code (one of
+    `codes`, case and surrounding blanks aside), case_number (readable as
+    NNNNN-YYYY-I-CCCC-OO-MM-JJ, see CASE_NUMBER_PATTERN), court_code (its second part an
+    organ type), document_number (as `document_type`'s field says: DNI 1-8 digits, CE 1-12
+    and PASAPORTE 5-15 letters or digits)."""
+
+    kind: str = "text"
+    codes: tuple[str, ...] = ()
+    required: bool = False
+    document_type: str | None = None
+    max_length: int = MAX_TEXT_LENGTH
+    unique: bool = False  # in its file: a key twice is ambiguous, both records quarantined
+
+
+@dataclass(frozen=True)
+class OnlyWhen:
+    """A record's `field` may be given only when its `when` field is one of `values` (and,
+    `required`, must be given then): what the spec says belongs to which type."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """A record's date `field`, when given, is not before its date `start`."""
+
+    field: str
+    start: str
+
+
+TEXT, REQUIRED = Field(), Field(required=True)
+INTEGER, DATE = Field("integer"), Field("date")
+
+
+def code(*values: str, required: bool = False) -> Field:
+    return Field("code", values, required)
+
+
+# A case number as senders write it, once upper-cased and without white space: the
+# staging macro normalize_expediente reads exactly these (a test keeps the two equal).
+CASE_NUMBER_PATTERN = "[0-9]{1,5}-[0-9]{4}-[0-9]+-[0-9]{1,4}-(JR|SP|JP|JU|JC)-PE-[0-9]{1,2}"
+
+# The court's flattened Resolucion (raw.pj_resoluciones columns).
+PJ_FIELDS: dict[str, Field] = {
+    "id": REQUIRED,
+    "version": Field("integer", required=True),
+    "expediente": Field("case_number", required=True),
+    "organo_codigo": Field("court_code", required=True),
+    "fecha_emision": Field("date", required=True),
+    "tipo": code(*TIPOS_RESOLUCION, required=True),
+    "documento_tipo": code(*TIPOS_DOCUMENTO_PJ),
+    "documento_numero": Field("document_number", document_type="documento_tipo"),
+    "fecha_nacimiento": DATE,
+    "sexo": code(*SEXOS),
+    "prision_preventiva_plazo_meses": INTEGER,
+    "prision_preventiva_fecha_inicio": DATE,
+    "pena_clase": code(*CLASES_PENA),
+    "pena_anios": INTEGER,
+    "pena_meses": INTEGER,
+    "pena_dias": INTEGER,
+    "pena_jornadas": INTEGER,
+    "pena_fecha_inicio": DATE,
+    "pena_fecha_vencimiento": DATE,
+    "beneficio_clase": code(*CLASES_BENEFICIO),
+    # The connector's JSON list of the Delito elements: as long as their number needs.
+    "delitos": Field(max_length=100 * MAX_TEXT_LENGTH),
+}
+PJ_RECORD_RULES = (
+    OnlyWhen("pena_clase", "tipo", ("SENTENCIA_CONDENATORIA",)),
+    OnlyWhen("beneficio_clase", "tipo", ("BENEFICIO_PENITENCIARIO",)),
+    OnlyWhen("prision_preventiva_plazo_meses", "tipo",
+             ("PRISION_PREVENTIVA", "PROLONGACION_PRISION_PREVENTIVA")),
+)
+
+TIPOS_DOCUMENTO_INPE = ("DNI", "CE", "PASAPORTE", "NO_IDENTIFICADO")
+
+# The registry's files, by header column.
+REGISTRY_FIELDS: dict[str, dict[str, Field]] = {
+    "establecimientos.csv": {
+        "COD_EP": REQUIRED,
+        "NOMBRE_EP": REQUIRED,
+        "CAPACIDAD_ALBERGUE": INTEGER,
+    },
+    "internos.csv": {
+        "ID_INTERNO": Field(required=True, unique=True),  # one row per person held
+        "TIPO_DOCUMENTO": code(*TIPOS_DOCUMENTO_INPE),
+        "NUMERO_DOCUMENTO": Field("document_number", document_type="TIPO_DOCUMENTO"),
+        "SEXO": code(*SEXOS),
+        "FECHA_NACIMIENTO": DATE,
+        "COD_EP": REQUIRED,
+        "SITUACION_JURIDICA": code(*SITUACIONES_JURIDICAS, required=True),
+        "FECHA_INGRESO": Field("date", required=True),
+        "NUMERO_EXPEDIENTE": Field("case_number"),
+        "PENA_ANIOS": INTEGER,
+        "PENA_MESES": INTEGER,
+        "FECHA_SENTENCIA": DATE,
+        "FECHA_VENCIMIENTO_PENA": DATE,
+    },
+    "movimientos.csv": {
+        "ID_INTERNO": REQUIRED,
+        "TIPO_MOVIMIENTO": code(*TIPOS_MOVIMIENTO, required=True),
+        "FECHA_MOVIMIENTO": Field("date", required=True),
+        "MOTIVO": code(*sorted({m for ms in MOTIVOS_MOVIMIENTO.values() for m in ms})),
+    },
+    "actividades.csv": {
+        "ID_INTERNO": REQUIRED,
+        "COD_EP": REQUIRED,
+        "TIPO_ACTIVIDAD": code(*TIPOS_ACTIVIDAD, required=True),
+        "PROGRAMA": REQUIRED,  # an open list (new workshops): checked in staging, warning
+        "FECHA_INICIO": Field("date", required=True),
+        "FECHA_FIN": DATE,
+        "CERTIFICADO": code(*CERTIFICADO_VALUES, required=True),
+    },
+}
+
+REGISTRY_RECORD_RULES: dict[str, tuple[OnlyWhen | NotBefore, ...]] = {
+    "internos.csv": tuple(OnlyWhen(column, "SITUACION_JURIDICA", ("SENTENCIADO",)) for column in (
+        "PENA_ANIOS", "PENA_MESES", "FECHA_SENTENCIA", "FECHA_VENCIMIENTO_PENA")),
+    "actividades.csv": (NotBefore("FECHA_FIN", "FECHA_INICIO"),),
+}
+
+# The medio libre record, by JSON path (every field of the spec: an unknown key is not
+# read by the hub, so it is not checked). A JSON field must also have its kind's JSON
+# type: a number for an integer, true/false for a boolean, a string for the rest (or null).
+MEDIO_LIBRE_FIELDS: dict[str, Field] = {
+    "id_caso": REQUIRED,
+    "version": Field("integer", required=True),
+    "fecha_actualizacion": DATE,
+    "persona.tipo_documento": code(*TIPOS_DOCUMENTO_INPE),
+    "persona.numero_documento": Field("document_number",
+                                      document_type="persona.tipo_documento"),
+    "persona.apellido_paterno": TEXT,
+    "persona.apellido_materno": TEXT,
+    "persona.nombres": TEXT,
+    "persona.fecha_nacimiento": DATE,
+    "persona.sexo": code(*SEXOS),
+    "expediente": Field("case_number"),
+    "organo_jurisdiccional": TEXT,
+    "tipo_medida": code(*TIPOS_MEDIDA, required=True),
+    "establecimiento_medio_libre": TEXT,
+    "fecha_inicio": DATE,
+    "jornadas_impuestas": INTEGER,
+    "jornadas_cumplidas": INTEGER,
+    "estado": code(*ESTADOS_CASO, required=True),
+    "motivo_estado": code(*MOTIVOS_ESTADO),
+    "programa_tratamiento.programa": code(*PROGRAMAS_MEDIO_LIBRE),
+    "programa_tratamiento.evaluacion": code(*EVALUACIONES),
+    "vigilancia_electronica.dispositivo": TEXT,
+    "vigilancia_electronica.fecha_instalacion": DATE,
+    "vigilancia_electronica.activo": Field("boolean"),
+}
+MEDIO_LIBRE_RECORD_RULES = (OnlyWhen("motivo_estado", "estado", ("PASIVO",), required=True),)
+# The JSON objects of a medio libre record: a key twice in one of them is ambiguous
+# (DuckDB reads the first value, Python and PostgreSQL the last): the record is quarantined.
+MEDIO_LIBRE_OBJECTS = ("", "persona", "programa_tratamiento", "vigilancia_electronica")

@@ -39,7 +39,16 @@ end
     space (U+00A0), which would make the engines disagree on the same text. -#}
 {% macro ascii_space_class() -%}[ \t\n\r\f]{%- endmacro %}
 
-{% macro to_int(expr) -%}cast(nullif(trim({{ expr }}), '') as integer){%- endmacro %}
+{#- A whole number 0-999999999, else NULL (never an error, never 1.5 rounded to 2): landing
+    quarantines any other non-empty value (connectors/row_rules.py), so NULL means empty. -#}
+{% macro to_int(expr) -%}
+case when {{ regex_full_match('trim(' ~ expr ~ ')', '[0-9]{1,9}') }} then cast(trim({{ expr }}) as integer) end
+{%- endmacro %}
+
+{#- true / false (JSON), else NULL. -#}
+{% macro to_boolean(expr) -%}
+case lower(trim({{ expr }})) when 'true' then true when 'false' then false end
+{%- endmacro %}
 
 {% macro normalize_name(expr) -%}
 {#- Matching form of a name: upper case, no accents, letters and single spaces only. -#}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pytest
@@ -94,6 +95,34 @@ def test_a_file_name_that_leaves_the_folder_refuses(con, make_delivery, name):
     delivery = make_delivery("inpe_medio_libre", JSONL,
                              archivos={"casos-0001.jsonl": {"nombre": name}})
     assert_refused(con, delivery, "is not a plain file name inside the folder")
+
+
+@pytest.mark.parametrize(("name", "shown"), [("casos\n-0001.jsonl", r"'casos\\n-0001.jsonl'"),
+                                             ("casos-\u202elnosj.jsonl", r"'casos-\\u202elnosj.jsonl'")])
+def test_a_file_name_with_a_line_break_or_bidi_override_refuses_shown_escaped(
+        con, make_delivery, name, shown):
+    delivery = make_delivery("inpe_medio_libre", JSONL,
+                             archivos={"casos-0001.jsonl": {"nombre": name}})
+    reason = assert_refused(con, delivery, f"nombre {shown} is not a plain file name")
+    assert "\n" not in reason and "\u202e" not in reason
+
+
+@pytest.mark.parametrize("special", ["manifest.json", "casos-0001.jsonl"])
+def test_a_fifo_is_refused_without_blocking(con, make_delivery, special):
+    """A FIFO opened for reading would wait for a writer forever: it is refused unread."""
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    path = delivery.path / special
+    path.unlink()
+    os.mkfifo(path)
+    assert_refused(con, delivery, f"{special}: not a regular file \\(a FIFO\\)")
+
+
+def test_a_manifest_with_a_key_twice_refuses(con, make_delivery):
+    delivery = make_delivery("inpe_medio_libre", JSONL)
+    manifest = delivery.path / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"fecha_corte"',
+                                                     '"fecha_corte": "2024-12-30", "fecha_corte"'))
+    assert_refused(con, delivery, "manifest.json: the key 'fecha_corte' appears twice")
 
 
 def test_a_symlink_pointing_outside_the_landing_root_refuses(con, tmp_path, make_delivery):

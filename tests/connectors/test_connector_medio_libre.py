@@ -85,3 +85,51 @@ def test_whole_lines_are_stored_with_zstd(con, make_delivery):
     assert con.execute("SELECT DISTINCT compression FROM pragma_storage_info('raw.inpe_medio_libre') "
                        "WHERE column_name = 'record' AND segment_type = 'VARCHAR'").fetchall() == [
         ("ZSTD",)]
+
+
+def test_a_field_that_cannot_be_typed_quarantines_its_line_alone(con, make_delivery, rows):
+    """Valid JSON, wrong value: the line is quarantined naming the field, the value (escaped)
+    and why; the other lines land."""
+    bad = {
+        2: (case(jornadas_impuestas="52 jornadas"), "wrong_json_type: jornadas_impuestas"),
+        3: (case(version=1.5), "wrong_json_type: version '1.5'"),
+        4: (case().replace('"version": 1', '"version": NaN'), "wrong_json_type: version"),
+        5: (case(jornadas_cumplidas=1e400), "wrong_json_type: jornadas_cumplidas"),
+        6: (case(jornadas_impuestas=[1]), "wrong_json_type: jornadas_impuestas '[1]'"),
+        7: (case(persona={"nombres": "ANA\u0000MARIA"}),
+            "control_character: persona.nombres 'ANA\\x00MARIA' holds U+0000"),
+        8: (case(jornadas_impuestas=10**12), "not_an_integer: jornadas_impuestas '1000000000000'"),
+        9: (case(estado="VIGENTE"), "not_in_code_list: estado 'VIGENTE'"),
+        10: (case(fecha_inicio="2024-02-30"), "not_a_date: fecha_inicio '2024-02-30'"),
+        11: (case(expediente="EXP 123/2024"), "malformed_case_number: expediente 'EXP 123/2024'"),
+        12: (case(persona={"tipo_documento": "DNI", "numero_documento": "4012A456"}),
+             "malformed_document_number: persona.numero_documento '4012A456'"),
+        13: (case().replace('"estado": "ACTIVO"', '"estado": "ACTIVO", "estado": "PASIVO"'),
+             "duplicate_key: the record"),
+        14: (case(persona="QUISPE"), "wrong_json_type: persona '\"QUISPE\"' is a JSON varchar"),
+        15: (case(estado=None), "missing_value: estado"),
+        16: (case(persona={"nombres": "A" * 1001}), "too_long: persona.nombres 'AAA"),
+    }
+    lines = [case("ML-1"), *(bad[n][0] for n in sorted(bad)), case("ML-16")]
+    result = land_lines(con, make_delivery, *lines)
+    assert (result.landed, result.quarantined) == (2, len(bad))
+    assert [r["id_caso"] for r in rows("SELECT id_caso FROM raw.inpe_medio_libre ORDER BY "
+                                       "_record_ordinal")] == ["ML-1", "ML-16"]
+    quarantined = rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine ORDER BY 1")
+    assert [q["record_ordinal"] for q in quarantined] == sorted(bad)
+    for q in quarantined:
+        text, reason = bad[q["record_ordinal"]]
+        assert q["reason"].startswith(reason), (q["reason"], reason)
+        assert q["raw_text"] == text
+
+
+def test_a_record_that_contradicts_itself_is_quarantined(con, make_delivery, rows):
+    result = land_lines(con, make_delivery, case("ML-1", estado="PASIVO"),
+                        case("ML-2", motivo_estado="CUMPLIMIENTO"),
+                        case("ML-3", estado="PASIVO", motivo_estado="CUMPLIMIENTO"))
+    assert (result.landed, result.quarantined) == (1, 2)
+    assert rows("SELECT record_ordinal, reason FROM raw.quarantine ORDER BY 1") == [
+        {"record_ordinal": 1, "reason": "inconsistent: motivo_estado is given exactly when estado "
+                                        "is PASIVO"},
+        {"record_ordinal": 2, "reason": "inconsistent: motivo_estado 'CUMPLIMIENTO' is given "
+                                        "exactly when estado is PASIVO"}]

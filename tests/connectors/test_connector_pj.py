@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from feedfiles import lote, resolucion
@@ -11,6 +15,7 @@ from hub_env import imports_pandas
 from connectors import (
     DeliveryRefused,
     land_delivery,
+    pj_resoluciones,
 )
 from connectors.pj_resoluciones import BATCH_ROWS
 from connectors.warehouse import ensure_schema
@@ -25,12 +30,16 @@ def land_lote(con, make_delivery, document: str | bytes, encoding: str = "UTF-8"
 
 def test_every_field_lands_as_text(con, make_delivery, rows):
     pena = ('<Pena clase="PRIVATIVA_EFECTIVA" anios="5" meses="6" dias="0" '
-            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/>'
-            '<Beneficio clase="SEMILIBERTAD"/>')
+            'fechaInicio="2024-12-03" fechaVencimiento="2030-06-02"/>')
     second = resolucion("RES-2", "2", documento='<Documento tipo="NO_IDENTIFICADO"/>', extra=pena)
-    result = land_lote(con, make_delivery, lote(resolucion(), second))
-    assert (result.landed, result.quarantined, result.manifest_records) == (2, 0, 2)
-    first, other = rows("SELECT * FROM raw.pj_resoluciones ORDER BY _record_ordinal")
+    second = re.sub("<PrisionPreventiva [^>]*/>", "", second).replace(
+        "<Tipo>PRISION_PREVENTIVA", "<Tipo>SENTENCIA_CONDENATORIA")
+    third = re.sub("<PrisionPreventiva [^>]*/>", '<Beneficio clase="SEMILIBERTAD"/>',
+                   resolucion("RES-3")).replace("<Tipo>PRISION_PREVENTIVA",
+                                                "<Tipo>BENEFICIO_PENITENCIARIO")
+    result = land_lote(con, make_delivery, lote(resolucion(), second, third))
+    assert (result.landed, result.quarantined, result.manifest_records) == (3, 0, 3)
+    first, other, benefit = rows("SELECT * FROM raw.pj_resoluciones ORDER BY _record_ordinal")
     assert {k: v for k, v in first.items() if not k.startswith("_")} == {
         "id": "RES-1801-2024-0000001", "version": "1", "expediente": "00123-2023-0-1801-JR-PE-01",
         "organo_codigo": "1801-JR-PE-01", "distrito_judicial": "LIMA",
@@ -48,7 +57,7 @@ def test_every_field_lands_as_text(con, make_delivery, rows):
     assert json.loads(first["delitos"]) == [{"articulo": "189", "descripcion": "ROBO AGRAVADO"}]
     assert (other["documento_tipo"], other["documento_numero"]) == ("NO_IDENTIFICADO", None)
     assert (other["pena_clase"], other["pena_anios"], other["pena_meses"], other["pena_dias"],
-            other["pena_fecha_vencimiento"], other["beneficio_clase"]) == (
+            other["pena_fecha_vencimiento"], benefit["beneficio_clase"]) == (
         "PRIVATIVA_EFECTIVA", "5", "6", "0", "2030-06-02", "SEMILIBERTAD")
     assert first["_record_hash"] != other["_record_hash"]
 
@@ -115,15 +124,36 @@ def test_external_entity_to_a_local_file_is_never_read(con, make_delivery, tmp_p
 
 def test_external_entity_hidden_from_the_byte_scan_is_refused_by_the_parser(con, make_delivery,
                                                                            tmp_path):
-    # UTF-16 hides "<!DOCTYPE" from a byte scan; the parser neither loads nor expands the
+    # UTF-16 hides "<!DOCTYPE" from a byte scan: the file is refused for its encoding (the
+    # manifest says UTF-8); and were it parsed, the parser neither loads nor expands the
     # entity, and the document's DOCTYPE refuses it.
     secret = tmp_path / "secret.txt"
     secret.write_text(SECRET)
     dtd = f'<!DOCTYPE LoteResoluciones [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
     document = lote(resolucion(paterno="&xxe;"), encoding="UTF-16", before_root=dtd)
-    assert_refused(con, make_delivery, document.encode("utf-16"), "lote-0001.xml line 1: document "
-                   "has a DOCTYPE", records={"lote-0001.xml": 1})
+    assert_refused(con, make_delivery, document.encode("utf-16"), "lote-0001.xml line 1: the XML "
+                   "is 'UTF-16' .* but the manifest says UTF-8", records={"lote-0001.xml": 1})
     assert_nowhere_in_warehouse(con, tmp_path, SECRET)
+    parsed = tmp_path / "utf16.xml"
+    parsed.write_bytes(document.encode("utf-16"))
+    with pytest.raises(DeliveryRefused, match="utf16.xml line 1: document has a DOCTYPE"):
+        list(pj_resoluciones._batches(parsed, "utf16.xml"))
+
+
+@pytest.mark.parametrize(("data", "manifest", "found"), [
+    (lote(resolucion()).encode("utf-16"), "UTF-8", "'UTF-16'"),
+    (lote(resolucion()).encode("utf-16-le"), "UTF-8", "'UTF-16'"),
+    (lote(resolucion(), encoding="ISO-8859-1").encode("latin-1"), "UTF-8", "'ISO-8859-1'"),
+    (lote(resolucion()).encode(), "ISO-8859-1", "'UTF-8'"),
+    (b"\xef\xbb\xbf" + lote(resolucion(), encoding="ISO-8859-1").encode(), "ISO-8859-1",
+     "'UTF-8 by its byte order mark, ISO-8859-1 by its declaration'"),
+    (lote(resolucion()).replace(' encoding="UTF-8"', "").encode("latin-1"), "ISO-8859-1",
+     "'UTF-8'"),
+])
+def test_xml_in_another_encoding_than_the_manifests_is_refused(con, make_delivery, data,
+                                                              manifest, found):
+    assert_refused(con, make_delivery, data, f"lote-0001.xml line 1: the XML is {found}",
+                   encoding=manifest, records={"lote-0001.xml": 1})
 
 
 def test_wrong_namespace_is_refused(con, make_delivery):
@@ -201,3 +231,90 @@ def test_a_parsing_worker_starts_without_pandas():
     """The court parsing workers import the connectors but not pandas (a second of CPU
     each, which pyarrow would otherwise spend on its first array)."""
     assert not imports_pandas("from connectors.pj_resoluciones import serve")
+
+
+SUJETO = ('<Sujeto><Documento tipo="DNI">11112222</Documento><ApellidoPaterno>ROJAS'
+          '</ApellidoPaterno><Nombres>LUIS</Nombres></Sujeto>')
+
+
+def test_a_resolution_out_of_structure_or_with_an_untypable_value_is_quarantined(
+        con, make_delivery, rows):
+    """Each bad Resolucion is quarantined with its reason; the good ones land."""
+    bad = {  # ordinal: (element, reason)
+        2: (resolucion("RES-2", extra=SUJETO), ("structure: line 4: a second "
+            "'{urn:pe:gob:pj:interop:resoluciones:1}Sujeto' in Resolucion")),
+        3: (resolucion("RES-3").replace('<Delito articulo', '<Delito><Documento/></Delito>'
+                                                            '<Delito articulo'),
+            ("structure: line 5: an unexpected element "
+            "'{urn:pe:gob:pj:interop:resoluciones:1}Documento' in Delito")),
+        4: (resolucion("RES-4").replace("<Sujeto>", "<Sujeto><Extra/>"),
+            "structure: line 6: an unexpected element"),
+        5: (resolucion("RES-4").replace("<Sujeto>", "<X>").replace("</Sujeto>", "</X>"),
+            ("structure: line 7: an unexpected element "
+            "'{urn:pe:gob:pj:interop:resoluciones:1}X' in Resolucion")),
+        6: (resolucion("RES-6").replace("<Expediente>00123-2023-0-1801-JR-PE-01",
+                                        "<Expediente>EXP 123/2024"),
+            "malformed_case_number: expediente 'EXP 123/2024'"),
+        7: (resolucion("RES-7", version="1.5"), "not_an_integer: version '1.5'"),
+        8: (resolucion("RES-8").replace('plazoMeses="9"', 'plazoMeses="1e400"'),
+            "not_an_integer: prision_preventiva_plazo_meses '1e400'"),
+        9: (resolucion("RES-9").replace("<Sexo>M", "<Sexo>X"), "not_in_code_list: sexo 'X'"),
+        10: (resolucion("RES-10").replace("<Tipo>PRISION_PREVENTIVA", "<Tipo>DETENCION"),
+             "not_in_code_list: tipo 'DETENCION'"),
+        # XML refuses &#x1; (the parser refuses the file), not the C1 control &#x93;
+        11: (resolucion("RES-11").replace("JUAN CARLOS", "JUAN&#x93;CARLOS"),
+             "control_character: nombres 'JUAN\\x93CARLOS' holds U+0093"),
+        12: (resolucion("RES-12").replace('codigo="1801-JR-PE-01"', 'codigo="1801-XX-PE-01"'),
+             "malformed_court_code: organo_codigo '1801-XX-PE-01'"),
+        13: (resolucion("RES-13", extra='<Pena clase="MULTA"/>'),
+             "inconsistent: pena_clase 'MULTA' is given only when tipo is SENTENCIA_CONDENATORIA"),
+    }
+    good = [resolucion("RES-1"), resolucion("RES-14", documento='<Documento tipo="DNI">4012'
+                                            '<!--x-->3456</Documento>'),
+            resolucion("RES-15", paterno="QUI<?x y?>SPE")]
+    document = lote(good[0], *(bad[n][0] for n in sorted(bad)), *good[1:])
+    result = land_lote(con, make_delivery, document)
+    assert (result.landed, result.quarantined) == (3, len(bad))
+    landed = rows("SELECT id, documento_numero, apellido_paterno FROM raw.pj_resoluciones "
+                  "ORDER BY _record_ordinal")
+    assert [tuple(r.values()) for r in landed] == [
+        ("RES-1", "40123456", "QUISPE"), ("RES-14", "40123456", "QUISPE"),
+        ("RES-15", "40123456", "QUISPE")]
+    quarantined = rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine ORDER BY 1")
+    assert [q["record_ordinal"] for q in quarantined] == sorted(bad)
+    for q in quarantined:
+        assert q["reason"].startswith(bad[q["record_ordinal"]][1]), q["reason"]
+        assert q["raw_text"]
+
+
+def test_a_resolution_without_sujeto_is_quarantined(con, make_delivery, rows):
+    no_subject = resolucion().replace(resolucion()[resolucion().index("<Sujeto>"):
+                                                   resolucion().index("</Sujeto>") + 9], "")
+    result = land_lote(con, make_delivery, lote(no_subject))
+    assert (result.landed, result.quarantined) == (0, 1)
+    assert rows("SELECT reason FROM raw.quarantine") == [
+        {"reason": "structure: line 3: a Resolucion without its Sujeto"}]
+
+
+MEMORY_PROBE = """
+import resource, sys
+from pathlib import Path
+sys.path.insert(0, "tests/connectors")
+from feedfiles import lote, resolucion
+from connectors.pj_resoluciones import _batches
+junk = "<Extra>" + "<x a='1'/>" * 1_000_000 + "</Extra>"  # 10 MB of unknown elements
+path = Path(sys.argv[1])
+path.write_text(lote(resolucion("RES-1"), junk + resolucion("RES-2"), junk))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert sum(batch.num_rows for batch in _batches(path, "lote.xml")) == 2
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_memory_stays_bounded_on_unknown_elements_outside_resolutions(tmp_path):
+    """Twice 10 MB of unknown elements outside any Resolucion: they are dropped as they end
+    (kept, they took 380 MB)."""
+    probe = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp_path / "lote.xml")],
+                           capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2])
+    assert int(probe.stdout) < 100, probe.stdout  # MB of peak memory grown while parsing

@@ -177,3 +177,78 @@ def test_a_lone_carriage_return_that_duckdb_reads_as_a_line_end_refuses_the_file
                                               "tell their line numbers"):
         land_delivery(con, make_delivery("inpe_registro", registry(internos=text),
                                          records={"internos.csv": 2}))
+
+
+def with_field(row: str, column: str, value: str) -> str:
+    fields = row.split("|")
+    fields[REGISTRY_FILES["internos.csv"].index(column)] = value
+    return "|".join(fields)
+
+
+def test_a_field_that_cannot_be_typed_quarantines_its_record_with_its_line(con, make_delivery,
+                                                                            rows):
+    bad = {  # physical line: (field, value, reason)
+        3: ("PENA_ANIOS", "52 años", "not_an_integer: PENA_ANIOS '52 años'"),
+        4: ("NOMBRES", "ANA\x0bMARIA", "control_character: NOMBRES 'ANA\\x0bMARIA' holds U+000B"),
+        5: ("NOMBRES", "ANA\x00MARIA", "control_character: NOMBRES 'ANA\\x00MARIA' holds U+0000"),
+        6: ("FECHA_INGRESO", "31/02/2024", "not_a_date: FECHA_INGRESO '31/02/2024'"),
+        7: ("SITUACION_JURIDICA", "CONDENADO", "not_in_code_list: SITUACION_JURIDICA"),
+        8: ("NUMERO_DOCUMENTO", "401234567", "malformed_document_number: NUMERO_DOCUMENTO"),
+        9: ("NUMERO_EXPEDIENTE", "EXP 123/2024", "malformed_case_number: NUMERO_EXPEDIENTE"),
+        10: ("ID_INTERNO", "", "missing_value: ID_INTERNO is empty"),
+    }
+    lines = [interno("INT1")] + [with_field(interno(f"INT{n}"), field, value)
+                                 for n, (field, value, _) in sorted(bad.items())]
+    lines.append(interno("INT11"))
+    files = registry(internos=csv_file("internos.csv", *lines))
+    result = land_delivery(con, make_delivery("inpe_registro", files))
+    assert (result.landed, result.quarantined) == (5, len(bad))
+    assert [r["id_interno"] for r in rows(
+        "SELECT id_interno FROM raw.inpe_internos ORDER BY _record_ordinal")] == ["INT1", "INT11"]
+    quarantined = rows("SELECT record_ordinal, raw_text, reason FROM raw.quarantine ORDER BY 1")
+    assert [q["record_ordinal"] for q in quarantined] == sorted(bad)
+    for q, line in zip(quarantined, lines[1:-1], strict=True):
+        assert q["reason"].startswith(bad[q["record_ordinal"]][2]), q
+        assert q["raw_text"] == line
+
+
+def test_a_windows_1252_byte_in_an_iso_8859_1_file_quarantines_its_record_only(
+        con, make_delivery, rows):
+    """0x93 (a typographic quote in Windows-1252) is a C1 control in ISO-8859-1: that record
+    is quarantined with its line; the file's other records land."""
+    quoted = interno("INT2", paterno="PEÑA").encode("latin-1").replace(b"PE\xd1A",
+                                                                       b"\x93PE\xd1A\x94")
+    data = (csv_file("internos.csv", interno("INT1", paterno="ÑAUPARI")).encode("latin-1")
+            + quoted + b"\n" + interno("INT3").encode("latin-1") + b"\n")
+    files = {**{name: text.encode("latin-1") for name, text in registry().items()},
+             "internos.csv": data}
+    result = land_delivery(con, make_delivery("inpe_registro", files, encoding="ISO-8859-1"))
+    assert result.status == "landed" and (result.landed, result.quarantined) == (5, 1)
+    assert [r["apellido_paterno"] for r in rows(
+        "SELECT apellido_paterno FROM raw.inpe_internos ORDER BY 1")] == ["QUISPE", "ÑAUPARI"]
+    [q] = rows("SELECT file, record_ordinal, reason FROM raw.quarantine")
+    assert (q["file"], q["record_ordinal"]) == ("internos.csv", 3)
+    assert q["reason"].startswith("control_character: APELLIDO_PATERNO '\\x93PEÑA\\x94' holds "
+                                  "U+0093"), q
+
+
+def test_a_record_that_contradicts_itself_or_repeats_a_key_is_quarantined(con, make_delivery,
+                                                                          rows):
+    procesado_with_sentence = with_field(interno("INT2"), "PENA_ANIOS", "5")
+    files = registry(
+        internos=csv_file("internos.csv", interno("INT1"), procesado_with_sentence,
+                          interno("INT3"), interno("INT3", paterno="ROJAS")),
+        actividades=csv_file("actividades.csv",
+                             "INT1|EP0101|LABORAL|PANADERIA|05/12/2024|04/12/2024|CARCELES|N",
+                             "INT1|EP0101|LABORAL|PANADERIA|05/12/2024|05/12/2024|CARCELES|N"))
+    result = land_delivery(con, make_delivery("inpe_registro", files))
+    assert (result.landed, result.quarantined) == (4, 4)
+    assert [(q["file"], q["record_ordinal"], q["reason"]) for q in rows(
+        "SELECT file, record_ordinal, reason FROM raw.quarantine ORDER BY 1, 2")] == [
+        ("actividades.csv", 2, "inconsistent: FECHA_FIN '04/12/2024' is before FECHA_INICIO"),
+        ("internos.csv", 3, ("inconsistent: PENA_ANIOS '5' is given only when SITUACION_JURIDICA "
+                            "is SENTENCIADO")),
+        ("internos.csv", 4, ("duplicate_record: ID_INTERNO 'INT3' identifies more than one "
+                            "record of the file (which one is meant is ambiguous)")),
+        ("internos.csv", 5, ("duplicate_record: ID_INTERNO 'INT3' identifies more than one "
+                            "record of the file (which one is meant is ambiguous)"))]

@@ -8,7 +8,7 @@ renamed as (
     select
         -- ids
         id as resolucion_id,
-        cast(version as integer) as version,
+        {{ to_int('version') }} as version,
         id_lote,
         cast(delivery_fecha_corte as date) as fecha_corte,
         -- case and court
