@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from lxml import etree
 
-from hub.permissions import private_dir, restrict, write_private
+from hub.permissions import private_dir, write_private
 from hub.pseudonyms import extract_person_id, pseudonym_key
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM

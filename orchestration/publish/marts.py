@@ -24,6 +24,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from hub.permissions import private_dir, restrict
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import CHECKS
 from orchestration.quality.gate import Decision, decide
@@ -83,7 +84,7 @@ def write_analyst_database(target: Path, decision: Decision, run_id: str,
                  "fecha_corte_pendiente": decision.cutoff, "motivo": decision.reason}
     state["actualizado_en"] = now
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     partial = target.with_name(f".{target.name}.{run_id}.partial")
     for leftover in target.parent.glob(f".{target.name}.*.partial*"):  # a killed attempt's
         leftover.unlink()
@@ -105,6 +106,7 @@ def write_analyst_database(target: Path, decision: Decision, run_id: str,
         con.execute("CHECKPOINT")
     with open(partial, "rb") as stream:
         os.fsync(stream.fileno())
+    restrict(partial)
     os.replace(partial, target)
     fd = os.open(target.parent, os.O_RDONLY)
     try:
