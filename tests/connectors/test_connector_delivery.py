@@ -205,6 +205,33 @@ def test_a_corrected_redelivery_supersedes_the_earlier_one(con, landing, make_de
     assert log[second.delivery_id]["status"] == "landed"
 
 
+def test_a_delivery_sent_again_after_its_correction_lands_and_quarantines_once(
+        con, landing, make_delivery, rows):
+    """A, B (a correction), then A again: the ledger holds A's records once, landed or
+    quarantined, and reconciles with A's manifest."""
+    a = {"casos-0001.jsonl": case() + "\nnot json\n" + case("ML-2024-0000002") + "\n"}
+    b = {"casos-0001.jsonl": case("ML-2024-0000009", version=2) + "\n{}\n"}
+    sent = []
+    for files in (a, b, a):
+        make_delivery("inpe_medio_libre", files)
+        [result] = land_all(con, landing)
+        assert result.status == "landed"
+        sent.append(result)
+    first, second, again = sent
+    assert again.delivery_id == first.delivery_id
+    assert rows("SELECT id_caso, _delivery_id FROM raw.inpe_medio_libre ORDER BY id_caso") == [
+        {"id_caso": "ML-2024-0000001", "_delivery_id": first.delivery_id},
+        {"id_caso": "ML-2024-0000002", "_delivery_id": first.delivery_id}]
+    assert rows("SELECT delivery_id, record_ordinal, reason FROM raw.quarantine") == [
+        {"delivery_id": first.delivery_id, "record_ordinal": 2, "reason": "invalid_json"}]
+    log = {r["delivery_id"]: r for r in rows("SELECT * FROM raw.deliveries")}
+    assert {k: v["status"] for k, v in log.items()} == {
+        first.delivery_id: "landed", second.delivery_id: "superseded"}
+    landed = log[first.delivery_id]
+    assert (landed["landed_records"], landed["quarantined_records"],
+            landed["manifest_records"]) == (2, 1, 3)
+
+
 def test_a_refused_redelivery_leaves_the_earlier_one_published(con, landing, make_delivery, rows):
     make_delivery("inpe_medio_libre", JSONL)
     [first] = land_all(con, landing)
