@@ -236,8 +236,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
     """Land a complete delivery with `land_file` (the source's connector), once.
 
     Same fingerprint as a landed delivery: no-op. Different fingerprint for the same
-    folder: the earlier delivery's rows (landed and quarantined) are removed and it is
-    marked `superseded`.
+    folder: the earlier delivery's rows are removed and it is marked `superseded`.
     Refusal: logged, then DeliveryRefused is raised with `result` set.
     """
     ensure_schema(con)
@@ -324,11 +323,11 @@ def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id:
     for (old_id,) in earlier:
         for table in SOURCE_TABLES[delivery.source]:
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE _delivery_id = ?", [old_id])
-        # Its rejected records leave with it: a delivery sent again (A, B, A) lands and
-        # quarantines its records once.
-        con.execute(f"DELETE FROM {SCHEMA}.quarantine WHERE delivery_id = ?", [old_id])
         con.execute(f"UPDATE {SCHEMA}.deliveries SET status = 'superseded', reason = ? "
                     "WHERE delivery_id = ?", [f"superseded by re-delivery {delivery_id}", old_id])
+    # The quarantine keeps a superseded delivery's records; when that same delivery is sent
+    # again (A, B, A), its records are quarantined anew, not a second time.
+    con.execute(f"DELETE FROM {SCHEMA}.quarantine WHERE delivery_id = ?", [delivery_id])
     landing = Landing(con, delivery_id, delivery)
     landed = quarantined = 0
     for f in manifest.files:

@@ -222,8 +222,11 @@ def test_a_delivery_sent_again_after_its_correction_lands_and_quarantines_once(
     assert rows("SELECT id_caso, _delivery_id FROM raw.inpe_medio_libre ORDER BY id_caso") == [
         {"id_caso": "ML-2024-0000001", "_delivery_id": first.delivery_id},
         {"id_caso": "ML-2024-0000002", "_delivery_id": first.delivery_id}]
-    assert rows("SELECT delivery_id, record_ordinal, reason FROM raw.quarantine") == [
-        {"delivery_id": first.delivery_id, "record_ordinal": 2, "reason": "invalid_json"}]
+    # The correction's rejected record stays visible, under its superseded delivery.
+    assert rows("SELECT delivery_id, record_ordinal, reason FROM raw.quarantine "
+                f"ORDER BY delivery_id = '{second.delivery_id}'") == [
+        {"delivery_id": first.delivery_id, "record_ordinal": 2, "reason": "invalid_json"},
+        {"delivery_id": second.delivery_id, "record_ordinal": 2, "reason": "missing_id_caso"}]
     log = {r["delivery_id"]: r for r in rows("SELECT * FROM raw.deliveries")}
     assert {k: v["status"] for k, v in log.items()} == {
         first.delivery_id: "landed", second.delivery_id: "superseded"}
