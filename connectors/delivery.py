@@ -84,6 +84,10 @@ class LandingResult:
     reason: str | None
 
 
+# The reason of a landing that found its delivery already landed and did nothing.
+ALREADY_LANDED = "already landed: nothing done"
+
+
 class FileCounts(NamedTuple):
     landed: int
     quarantined: int
@@ -249,7 +253,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
                            "WHERE delivery_id = ? AND status = 'landed'", [delivery_id]).fetchall()
         if done:
             return LandingResult(delivery_id, delivery.source, delivery.fecha_corte, "landed",
-                                 *done[0], manifest.records, "already landed: nothing done")
+                                 *done[0], manifest.records, ALREADY_LANDED)
         paths = verify_files(delivery, manifest)
         con.begin()
         try:
@@ -281,13 +285,19 @@ def files_to_land(delivery: Delivery, landed: set[str]) -> list[tuple[Path, Mani
     return [(delivery.path / f.name, f) for f in manifest.files]
 
 
-def current_delivery_id(delivery: Delivery) -> str | None:
+def current_delivery_id(delivery: Delivery) -> str:
     """The id raw.deliveries logs this folder under as it is now: still being written, or
-    complete (None if its manifest would refuse it)."""
+    complete (a manifest that refuses it is identified by its bytes, as `land` logs it)."""
     if not delivery.complete:
         return f"{delivery.source}:{delivery.fecha_corte}:incomplete"
-    manifest = _current_manifest(delivery)
-    return None if manifest is None else _delivery_id(delivery, manifest.fingerprint)
+    try:
+        raw = _read_manifest(delivery)
+    except DeliveryRefused:
+        raw = b""
+    try:
+        return _delivery_id(delivery, parse_manifest(delivery, raw).fingerprint)
+    except DeliveryRefused:
+        return _delivery_id(delivery, hashlib.sha256(raw).hexdigest())
 
 
 def _current_manifest(delivery: Delivery) -> Manifest | None:

@@ -31,6 +31,7 @@ from contracts.expectations import suites
 from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
 from hub.settings import Settings
 from hub.warehouse import Warehouse
+from orchestration.conditions import CHECK_WITH_ITS_ASSET
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 if TYPE_CHECKING:  # both imported when the gates run: a headless run imports them ahead
@@ -425,7 +426,8 @@ def _section(o: CheckOutcome) -> str:
 
 def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
-                             description=suite.description)
+                             description=suite.description,
+                             automation_condition=CHECK_WITH_ITS_ASSET)
 
 
 def _result(o: CheckOutcome, report: Path, run_id: str) -> dg.AssetCheckResult:
