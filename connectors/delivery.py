@@ -1,9 +1,10 @@
 """What every connector shares: finding deliveries, trusting a manifest, landing with lineage.
 
 A delivery is published whole or not at all (shared/specs/feeds.md): the manifest
-and every file are checked before anything is read, each delivery lands in one
-DuckDB transaction, and a refusal leaves nothing but one `refused` row in
-`raw.deliveries` whose reason names the file, what was expected and what was found.
+and the files' presence are checked before anything is read, each file's sha256 on
+the very bytes its connector parses (read once), each delivery lands in one DuckDB
+transaction, and a refusal leaves nothing but one `refused` row in `raw.deliveries`
+whose reason names the file, what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def _manifest_file(i: int, entry: object) -> ManifestFile:
 
 
 def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
-    """Every listed file exists inside the landing root and matches its sha256."""
+    """Every listed file exists inside the landing root, as a regular file. (Its sha256 is
+    checked on the bytes its connector parses: `read_checked`.)"""
     root = delivery.root.resolve()
     paths = {}
     for f in manifest.files:
@@ -186,13 +188,23 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
                                   f"{root}")
         if not target.is_file():
             raise DeliveryRefused(f"{f.name}: expected a regular file, found {target}")
-        with open(target, "rb") as stream:
-            digest = hashlib.file_digest(stream, "sha256").hexdigest()
-        if digest != f.sha256:
-            raise DeliveryRefused(f"{f.name}: sha256 mismatch: manifest says {f.sha256}, "
-                                  f"file has {digest}")
         paths[f.name] = target
     return paths
+
+
+def read_checked(path: Path, entry: ManifestFile) -> bytes:
+    """The file's bytes, read once, refused unless they are the ones whose sha256 the
+    manifest gives: a connector parses exactly what was checked, even if the sender
+    rewrites the file meanwhile."""
+    data = path.read_bytes()
+    check_sha256(entry, hashlib.sha256(data).hexdigest())
+    return data
+
+
+def check_sha256(entry: ManifestFile, digest: str) -> None:
+    if digest != entry.sha256:
+        raise DeliveryRefused(f"{entry.name}: sha256 mismatch: manifest says {entry.sha256}, "
+                              f"file has {digest}")
 
 
 class Landing:

@@ -19,6 +19,8 @@ naming the line where the parser stopped.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.abc
 import json
 import subprocess
@@ -30,6 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +44,7 @@ from connectors.delivery import (
     FileCounts,
     Landing,
     ManifestFile,
+    check_sha256,
 )
 from connectors.warehouse import PJ_COLUMNS
 from contracts import feeds
@@ -105,8 +109,7 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
 
 def parse_here(path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
     """The file's rows, batch by batch, parsed in this process as it streams by."""
-    refuse_dtd(path, entry.name)
-    return _batches(path, entry.name)
+    return _batches(path, entry)
 
 
 def _insert(landing: Landing, batch: pa.Table, name: str) -> int:
@@ -133,7 +136,7 @@ class _Workers:
             self._workers.append(worker)
         with tempfile.NamedTemporaryFile(dir=self._folder.name, suffix=".arrow",
                                          delete=False) as out:
-            return _read_ipc(worker.parse(path, entry.name, Path(out.name)))
+            return _read_ipc(worker.parse(path, entry, Path(out.name)))
 
     def close(self) -> None:
         for worker in self._workers:
@@ -154,13 +157,14 @@ class _Worker:
             [sys.executable, "-c", "from connectors.pj_resoluciones import serve; serve()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
-    def parse(self, path: Path, name: str, out: Path) -> Path:
-        self._process.stdin.write(json.dumps([str(path), name, str(out)]).encode() + b"\n")
+    def parse(self, path: Path, entry: ManifestFile, out: Path) -> Path:
+        request = [str(path), dataclasses.asdict(entry), str(out)]
+        self._process.stdin.write(json.dumps(request).encode() + b"\n")
         self._process.stdin.flush()
         reply = self._process.stdout.readline()
         if not reply:
             raise RuntimeError(f"the court parsing worker exited (code {self._process.wait()}) "
-                               f"while parsing {name}")
+                               f"while parsing {entry.name}")
         refused = json.loads(reply)["refused"]
         if refused:
             raise DeliveryRefused(refused)
@@ -185,9 +189,9 @@ def serve() -> None:
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
     for request in sys.stdin.buffer:
-        path, name, out = json.loads(request)
+        path, entry, out = json.loads(request)
         try:
-            _parse_to_ipc(Path(path), name, Path(out))
+            _parse_to_ipc(Path(path), ManifestFile(**entry), Path(out))
             refused = None
         except DeliveryRefused as refusal:
             refused = str(refusal)
@@ -208,11 +212,10 @@ def parsing_ahead(files: Sequence[tuple[Path, ManifestFile]], workers: int = 2,
         parse.close()
 
 
-def _parse_to_ipc(path: Path, name: str, out: Path) -> Path:
+def _parse_to_ipc(path: Path, entry: ManifestFile, out: Path) -> Path:
     """In a worker: the in-process checks and parse, the rows written to an Arrow IPC file."""
-    refuse_dtd(path, name)
     with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, _SCHEMA) as writer:
-        for batch in _batches(path, name):
+        for batch in _batches(path, entry):
             writer.write_table(batch)
     return out
 
@@ -226,46 +229,70 @@ def _read_ipc(path: Path) -> Iterator[pa.Table]:
     path.unlink()
 
 
-def refuse_dtd(path: Path, name: str) -> None:
-    """Refuse a file containing `<!DOCTYPE` or `<!ENTITY` anywhere, without parsing it."""
-    keep = len(_HOSTILE[0]) - 1  # a token may straddle two chunks
-    line, tail = 1, b""
+class _CheckedStream:
+    """The file as the parser reads it, read once: each chunk is scanned for a DTD or an
+    entity declaration before the parser sees it, and hashed, so that the rows parsed
+    are those of the bytes whose sha256 `check_sha256` compares with the manifest's."""
+
+    def __init__(self, stream: BinaryIO, entry: ManifestFile):
+        self._stream, self._entry = stream, entry
+        self._sha256 = hashlib.sha256()
+        self._line, self._tail = 1, b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self._sha256.update(chunk)
+        buf = self._tail + chunk
+        found = [(pos, token) for token in _HOSTILE if (pos := buf.find(token)) != -1]
+        if found:
+            pos, token = min(found)
+            line = self._line + buf.count(b"\n", 0, pos)
+            raise DeliveryRefused(
+                f"{self._entry.name} line {line}: "
+                f"{token.decode()} found: a batch never carries a DTD or entities, the file "
+                "is refused before the parser sees it")
+        cut = max(0, len(buf) - (len(_HOSTILE[0]) - 1))  # a token may straddle two chunks
+        self._line += buf.count(b"\n", 0, cut)
+        self._tail = buf[cut:]
+        return chunk
+
+    def check_sha256(self) -> None:
+        """Read what the parser left (after the root element, or after a syntax error),
+        then refuse the file unless its bytes are the manifest's."""
+        while self.read(1 << 22):
+            pass
+        check_sha256(self._entry, self._sha256.hexdigest())
+
+
+def _batches(path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
+    """Arrow batches of rows (PJ_COLUMNS + _record_ordinal) as the file streams by; the
+    file is refused at its end if its bytes are not those of its sha256."""
+    name = entry.name
     with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 22), b""):
-            buf = tail + chunk
-            found = [(pos, token) for token in _HOSTILE if (pos := buf.find(token)) != -1]
-            if found:
-                pos, token = min(found)
-                line += buf.count(b"\n", 0, pos)
-                raise DeliveryRefused(f"{name} line {line}: {token.decode()} found: a batch never "
-                                      "carries a DTD or entities, the file is refused unread")
-            cut = max(0, len(buf) - keep)
-            line += buf.count(b"\n", 0, cut)
-            tail = buf[cut:]
-
-
-def _batches(path: Path, name: str) -> Iterator[pa.Table]:
-    """Arrow batches of rows (PJ_COLUMNS + _record_ordinal) as the file streams by."""
-    context = etree.iterparse(str(path), events=("end",), tag=_RESOLUCION, resolve_entities=False,
-                              no_network=True, load_dtd=False, huge_tree=False)
-    rows: list[list[str | None]] = []
-    batch_start, lote = 1, None
-    try:
-        for ordinal, (_, elem) in enumerate(context, 1):
-            if lote is None:
-                lote = _lote(elem.getroottree().getroot(), name)
-            rows.append(_row(elem, lote))
-            elem.clear(keep_tail=False)
-            parent = elem.getparent()
-            while elem.getprevious() is not None:
-                del parent[0]
-            if len(rows) == BATCH_ROWS:
-                yield _table(rows, batch_start)
-                batch_start, rows = ordinal + 1, []
-    except etree.XMLSyntaxError as e:
-        raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
-    if lote is None:  # no Resolucion at all: the document still has to be a batch
-        _lote(context.root, name)
+        source = _CheckedStream(stream, entry)
+        context = etree.iterparse(source, events=("end",), tag=_RESOLUCION,
+                                  resolve_entities=False, no_network=True, load_dtd=False,
+                                  huge_tree=False)
+        rows: list[list[str | None]] = []
+        batch_start, lote = 1, None
+        try:
+            for ordinal, (_, elem) in enumerate(context, 1):
+                if lote is None:
+                    lote = _lote(elem.getroottree().getroot(), name)
+                rows.append(_row(elem, lote))
+                elem.clear(keep_tail=False)
+                parent = elem.getparent()
+                while elem.getprevious() is not None:
+                    del parent[0]
+                if len(rows) == BATCH_ROWS:
+                    yield _table(rows, batch_start)
+                    batch_start, rows = ordinal + 1, []
+        except etree.XMLSyntaxError as e:
+            source.check_sha256()  # other bytes than the manifest's: that is the refusal
+            raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
+        if lote is None:  # no Resolucion at all: the document still has to be a batch
+            _lote(context.root, name)
+        source.check_sha256()
     if rows:
         yield _table(rows, batch_start)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import duckdb
@@ -74,6 +75,19 @@ def test_sha256_mismatch_refuses_the_whole_delivery(con, make_delivery):
     reason = assert_refused(con, delivery, "casos-0002.jsonl: sha256 mismatch")
     assert "0" * 64 in reason  # what was expected, and what was found
     assert "casos-0001.jsonl" not in reason
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_a_court_file_that_is_not_its_manifests_bytes_is_refused_for_that(con, make_delivery,
+                                                                          truncated):
+    """The court parser streams the file: its sha256 is known at the end, and a file cut
+    short (so also malformed) is refused for its sha256, what is wrong with it."""
+    good = lote(resolucion("RES-1"), resolucion("RES-2"))
+    sent = good[:len(good) // 2] if truncated else good.replace("RES-2", "RES-3")
+    delivery = make_delivery("pj_resoluciones", {"lote-0001.xml": sent},
+                             archivos={"lote-0001.xml": {
+                                 "sha256": hashlib.sha256(good.encode()).hexdigest()}})
+    assert_refused(con, delivery, "lote-0001.xml: sha256 mismatch")
 
 
 def test_record_count_mismatch_refuses_the_whole_delivery(con, make_delivery):
@@ -325,3 +339,35 @@ def test_landing_many_deliveries_checkpoints_once_at_the_end(con, make_delivery,
     assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchall() == threshold
     wal = tmp_path / "hub.duckdb.wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+@pytest.mark.parametrize("source", ["pj_resoluciones", "inpe_medio_libre"])
+def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
+        source, con, make_delivery, landing):
+    """The next delivery's files are read ahead while the current one lands; then its
+    sender replaces the folder (new files, new manifest). What lands is the new content,
+    under the new delivery id: the bytes parsed are the bytes whose sha256 was checked."""
+    files = READ_AHEAD_CASES[source][0]
+    make_delivery(source, files(1, False), fecha="2024-11-30")
+    make_delivery(source, files(2, False), fecha="2024-12-31")
+    landing_each = connectors.land_each(con, connectors.find_deliveries(landing))
+    first = next(landing_each)
+    assert first.status == "landed"
+    [reading] = ahead.active()
+    # The files of 2024-12-31 are read: wait for the read-ahead (its futures) to finish.
+    for future in list(reading._preparing.values()):
+        future.exception(timeout=60)
+    assert reading._preparing  # it did read them before the folder changed
+    redelivered = make_delivery(source, files(3, False), fecha="2024-12-31")
+    [second] = list(landing_each)
+
+    assert (second.status, second.delivery_id) == (
+        "landed", connectors.current_delivery_id(redelivered))
+    with duckdb.connect(":memory:") as reference:
+        expected = land_delivery(reference, redelivered)
+        [table] = SOURCE_TABLES[source]
+        query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
+                 "WHERE _delivery_id = ? ORDER BY ALL")
+        assert (con.execute(query, [second.delivery_id]).fetchall()
+                == reference.execute(query, [expected.delivery_id]).fetchall())
+    assert second.landed == expected.landed > 0
