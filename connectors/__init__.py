@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,8 +39,19 @@ CONNECTORS: dict[str, LandFile] = {
     "inpe_medio_libre": inpe_medio_libre.land_file,
 }
 
-__all__ = ["Delivery", "DeliveryRefused", "LandingResult", "ensure_schema", "find_deliveries",
-           "land_all", "land_delivery", "land_each", "log_incomplete", "not_yet_logged"]
+__all__ = [
+    "Delivery",
+    "DeliveryRefused",
+    "LandingPlan",
+    "LandingResult",
+    "ensure_schema",
+    "find_deliveries",
+    "land_all",
+    "land_delivery",
+    "land_each",
+    "log_incomplete",
+    "plan_landing",
+]
 
 # Below this many court files to land, worker processes would cost more than they save
 # (registry and medio libre files are read ahead on a thread whenever there are two).
@@ -117,19 +129,45 @@ def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
     duck.execute("CHECKPOINT")  # after a failure, DuckDB checkpoints later by itself
 
 
-def not_yet_logged(con: Target, deliveries: Sequence[Delivery]) -> list[Delivery]:
-    """The deliveries whose present state raw.deliveries does not show yet: complete ones
-    not landed (new, re-delivered, or refused before and tried again) and folders still
-    being written that are not logged incomplete."""
-    logged = _logged_ids(con, "landed", "incomplete")
-    return [d for d in deliveries if current_delivery_id(d) not in logged]
+@dataclass(frozen=True)
+class LandingPlan:
+    """What the landing zone holds that raw.deliveries does not show yet (`plan_landing`),
+    each list per source in date order."""
+
+    new: list[Delivery]  # complete and not landed as it is now: a first delivery, a
+    #                      re-delivery, a delivery sent again after its correction
+    refused: list[Delivery]  # complete and refused as it is now (the folder did not change)
+    incomplete: list[Delivery]  # still being written, not logged incomplete yet
+
+    def sources(self) -> set[str]:
+        return {d.source for d in (*self.new, *self.refused, *self.incomplete)}
 
 
-def _logged_ids(con: Target, *statuses: str) -> set[str]:
+def plan_landing(con: Target | None, deliveries: Sequence[Delivery]) -> LandingPlan:
+    """The one place that decides what landing has to do, for `hub run` and the landing
+    sensor alike: each delivery folder as it is now, against its status in raw.deliveries
+    (`con` None: a warehouse not created yet). Only reads, so a read-only connection will do."""
+    logged = _logged_statuses(con) if con is not None else {}
+    plan = LandingPlan([], [], [])
+    for delivery in deliveries:
+        status = logged.get(current_delivery_id(delivery))
+        if not delivery.complete:
+            if status != "incomplete":
+                plan.incomplete.append(delivery)
+        elif status == "refused":
+            plan.refused.append(delivery)
+        elif status != "landed":
+            plan.new.append(delivery)
+    return plan
+
+
+def _logged_statuses(con: Target) -> dict[str, str]:
+    """delivery id -> status in raw.deliveries (empty before the first landing)."""
     warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
-    ensure_schema(warehouse)
-    return {delivery_id for delivery_id, status in warehouse.rows(
-        "SELECT delivery_id, status FROM raw.deliveries") if status in statuses}
+    if not warehouse.rows("SELECT 1 FROM information_schema.tables "
+                          "WHERE table_schema = 'raw' AND table_name = 'deliveries'"):
+        return {}
+    return dict(warehouse.rows("SELECT delivery_id, status FROM raw.deliveries"))
 
 
 @contextmanager
@@ -141,7 +179,8 @@ def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None
     if not complete:
         yield
         return
-    landed = _logged_ids(con, "landed")
+    landed = {delivery_id for delivery_id, status in _logged_statuses(con).items()
+              if status == "landed"}
     files = {source: [f for d in complete if d.source == source for f in files_to_land(d, landed)]
              for source in CONNECTORS}
     with ExitStack() as stack:

@@ -35,6 +35,7 @@ class ReadingAhead:
                  threads: int = 1, lookahead: int = 1):
         self._files = [(path.resolve(), entry) for path, entry in files]
         self._order = {path: i for i, (path, _) in enumerate(self._files)}
+        self._entries = dict(self._files)
         self._prepare, self._next, self._lookahead = prepare, 0, lookahead
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="read-ahead")
         self._preparing: dict[Path, Future] = {}
@@ -47,8 +48,10 @@ class ReadingAhead:
             self._preparing[path] = self._pool.submit(self._prepare, path, entry)
             self._next += 1
 
-    def holds(self, path: Path) -> bool:
-        return path in self._order
+    def holds(self, path: Path, entry: ManifestFile) -> bool:
+        """Whether this reading ahead prepares the file as `entry` describes it now: a
+        folder re-delivered since (a new manifest entry) is prepared again by the caller."""
+        return path in self._order and self._entries[path] == entry
 
     def take(self, path: Path) -> Any | None:
         """What `prepare` made of the file (None: it is behind the window, prepare it here)."""
@@ -87,11 +90,12 @@ def reading_ahead(*aheads: ReadingAhead) -> Iterator[None]:
 
 
 def prepared(path: Path, entry: ManifestFile, prepare: Prepare) -> Any:
-    """`prepare(path, entry)`: taken from the reading ahead that holds the file, or, when
-    none does (or the file is behind its window), done here."""
+    """`prepare(path, entry)`: taken from the reading ahead that holds the file with this
+    manifest entry, or, when none does (or the file is behind its window), done here.
+    `prepare` checks the sha256 of the bytes it reads (`delivery.read_checked`)."""
     resolved = path.resolve()
     for ahead in _AHEAD.get():
-        if ahead.holds(resolved):
+        if ahead.holds(resolved, entry):
             taken = ahead.take(resolved)
             if taken is not None:
                 return taken

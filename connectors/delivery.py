@@ -1,9 +1,10 @@
 """What every connector shares: finding deliveries, trusting a manifest, landing with lineage.
 
 A delivery is published whole or not at all (shared/specs/feeds.md): the manifest
-and every file are checked before anything is read, each delivery lands in one
-DuckDB transaction, and a refusal leaves nothing but one `refused` row in
-`raw.deliveries` whose reason names the file, what was expected and what was found.
+and the files' presence are checked before anything is read, each file's sha256 on
+the very bytes its connector parses (read once), each delivery lands in one DuckDB
+transaction, and a refusal leaves nothing but one `refused` row in `raw.deliveries`
+whose reason names the file, what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class LandingResult:
     quarantined: int
     manifest_records: int | None
     reason: str | None
+
+
+# The reason of a landing that found its delivery already landed and did nothing.
+ALREADY_LANDED = "already landed: nothing done"
 
 
 class FileCounts(NamedTuple):
@@ -199,7 +204,8 @@ def _manifest_file(i: int, entry: object) -> ManifestFile:
 
 
 def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
-    """Every listed file exists inside the landing root and matches its sha256."""
+    """Every listed file exists inside the landing root, as a regular file. (Its sha256 is
+    checked on the bytes its connector parses: `read_checked`.)"""
     root = delivery.root.resolve()
     paths = {}
     for f in manifest.files:
@@ -211,13 +217,25 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
         if not target.is_relative_to(root):
             raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root "
                                   f"{root}")
-        with open_regular(target, f.name) as stream:
-            digest = hashlib.file_digest(stream, "sha256").hexdigest()
-        if digest != f.sha256:
-            raise DeliveryRefused(f"{f.name}: sha256 mismatch: manifest says {f.sha256}, "
-                                  f"file has {digest}")
+        open_regular(target, f.name).close()  # refuses a FIFO, device or socket unread
         paths[f.name] = target
     return paths
+
+
+def read_checked(path: Path, entry: ManifestFile) -> bytes:
+    """The file's bytes, read once, refused unless they are the ones whose sha256 the
+    manifest gives: a connector parses exactly what was checked, even if the sender
+    rewrites the file meanwhile."""
+    with open_regular(path, entry.name) as stream:
+        data = stream.read()
+    check_sha256(entry, hashlib.sha256(data).hexdigest())
+    return data
+
+
+def check_sha256(entry: ManifestFile, digest: str) -> None:
+    if digest != entry.sha256:
+        raise DeliveryRefused(f"{entry.name}: sha256 mismatch: manifest says {entry.sha256}, "
+                              f"file has {digest}")
 
 
 class Landing:
@@ -278,7 +296,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
                            "WHERE delivery_id = ? AND status = 'landed'", [delivery_id]).fetchall()
         if done:
             return LandingResult(delivery_id, delivery.source, delivery.fecha_corte, "landed",
-                                 *done[0], manifest.records, "already landed: nothing done")
+                                 *done[0], manifest.records, ALREADY_LANDED)
         paths = verify_files(delivery, manifest)
         con.begin()
         try:
@@ -310,13 +328,19 @@ def files_to_land(delivery: Delivery, landed: set[str]) -> list[tuple[Path, Mani
     return [(delivery.path / f.name, f) for f in manifest.files]
 
 
-def current_delivery_id(delivery: Delivery) -> str | None:
+def current_delivery_id(delivery: Delivery) -> str:
     """The id raw.deliveries logs this folder under as it is now: still being written, or
-    complete (None if its manifest would refuse it)."""
+    complete (a manifest that refuses it is identified by its bytes, as `land` logs it)."""
     if not delivery.complete:
         return f"{delivery.source}:{delivery.fecha_corte}:incomplete"
-    manifest = _current_manifest(delivery)
-    return None if manifest is None else _delivery_id(delivery, manifest.fingerprint)
+    try:
+        raw = _read_manifest(delivery)
+    except DeliveryRefused:
+        raw = b""
+    try:
+        return _delivery_id(delivery, parse_manifest(delivery, raw).fingerprint)
+    except DeliveryRefused:
+        return _delivery_id(delivery, hashlib.sha256(raw).hexdigest())
 
 
 def _current_manifest(delivery: Delivery) -> Manifest | None:
@@ -374,6 +398,9 @@ def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id:
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE _delivery_id = ?", [old_id])
         con.execute(f"UPDATE {SCHEMA}.deliveries SET status = 'superseded', reason = ? "
                     "WHERE delivery_id = ?", [f"superseded by re-delivery {delivery_id}", old_id])
+    # The quarantine keeps a superseded delivery's records; when that same delivery is sent
+    # again (A, B, A), its records are quarantined anew, not a second time.
+    con.execute(f"DELETE FROM {SCHEMA}.quarantine WHERE delivery_id = ?", [delivery_id])
     landing = Landing(con, delivery_id, delivery)
     landed = quarantined = 0
     for f in manifest.files:

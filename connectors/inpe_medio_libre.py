@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from connectors import row_rules
 from connectors.ahead import prepared
-from connectors.delivery import FileCounts, Landing, ManifestFile
+from connectors.delivery import FileCounts, Landing, ManifestFile, read_checked
 from connectors.warehouse import MEDIO_LIBRE_COLUMNS, SCHEMA
 from contracts import feeds
 
@@ -93,7 +93,7 @@ def read_lines(path: Path, entry: ManifestFile) -> pa.Table:
     """The file's lines (_record_ordinal, text, decoded): what `land_file` hands to DuckDB.
 
     Plain Python and Arrow, no DuckDB: it may run on a thread reading ahead."""
-    lines = path.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    lines = read_checked(path, entry).replace(b"\r\n", b"\n").split(b"\n")
     if lines[-1] == b"":  # the final newline ends the last line, it does not start one
         lines.pop()
     texts, decoded = decode_lines(lines, entry.encoding)

@@ -47,6 +47,7 @@ from connectors.delivery import (
     FileCounts,
     Landing,
     ManifestFile,
+    read_checked,
 )
 from connectors.warehouse import REGISTRY_COLUMNS, REGISTRY_TABLES, SCHEMA
 from contracts import feeds
@@ -161,7 +162,7 @@ class Records:
     def read(cls, path: Path, entry: ManifestFile) -> Records:
         """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
         the previous file lands."""
-        data = path.read_bytes()
+        data = read_checked(path, entry)
         c1_controls = False
         if entry.encoding == "UTF-8":
             data = data.removeprefix(_BOM)

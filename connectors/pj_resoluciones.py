@@ -26,6 +26,8 @@ then checked against `contracts.feeds.PJ_FIELDS` (`connectors.row_rules`).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.abc
 import json
 import re
@@ -38,6 +40,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +53,8 @@ from connectors.delivery import (
     FileCounts,
     Landing,
     ManifestFile,
+    check_sha256,
+    open_regular,
     shown,
 )
 from connectors.warehouse import PJ_COLUMNS, SCHEMA
@@ -139,8 +144,8 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
 
 def parse_here(path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
     """The file's rows, batch by batch, parsed in this process as it streams by."""
-    refuse_unreadable(path, entry.name, entry.encoding)
-    return _batches(path, entry.name)
+    refuse_other_encoding(path, entry.name, entry.encoding)
+    return _batches(path, entry)
 
 
 def _insert(landing: Landing, batch: pa.Table, name: str) -> FileCounts:
@@ -190,7 +195,7 @@ class _Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def parse(self, path: Path, entry: ManifestFile, out: Path) -> Path:
-        request = [str(path), entry.name, entry.encoding, str(out)]
+        request = [str(path), dataclasses.asdict(entry), str(out)]
         self._process.stdin.write(json.dumps(request).encode() + b"\n")
         self._process.stdin.flush()
         reply = self._process.stdout.readline()
@@ -221,9 +226,9 @@ def serve() -> None:
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
     for request in sys.stdin.buffer:
-        path, name, encoding, out = json.loads(request)
+        path, entry, out = json.loads(request)
         try:
-            _parse_to_ipc(Path(path), name, encoding, Path(out))
+            _parse_to_ipc(Path(path), ManifestFile(**entry), Path(out))
             refused = None
         except DeliveryRefused as refusal:
             refused = str(refusal)
@@ -244,11 +249,11 @@ def parsing_ahead(files: Sequence[tuple[Path, ManifestFile]], workers: int = 2,
         parse.close()
 
 
-def _parse_to_ipc(path: Path, name: str, encoding: str, out: Path) -> Path:
+def _parse_to_ipc(path: Path, entry: ManifestFile, out: Path) -> Path:
     """In a worker: the in-process checks and parse, the rows written to an Arrow IPC file."""
-    refuse_unreadable(path, name, encoding)
+    refuse_other_encoding(path, entry.name, entry.encoding)
     with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, _SCHEMA) as writer:
-        for batch in _batches(path, name):
+        for batch in _batches(path, entry):
             writer.write_table(batch)
     return out
 
@@ -262,16 +267,10 @@ def _read_ipc(path: Path) -> Iterator[pa.Table]:
     path.unlink()
 
 
-def refuse_unreadable(path: Path, name: str, encoding: str) -> None:
-    """Refuse a file not in the manifest's encoding, or with a DTD, before parsing it."""
-    refuse_other_encoding(path, name, encoding)
-    refuse_dtd(path, name)
-
-
 def refuse_other_encoding(path: Path, name: str, encoding: str) -> None:
     """The file's encoding is its byte order mark's, else its declaration's, else UTF-8
     (XML's default): refuse it if that is not the manifest's `codificacion`."""
-    with open(path, "rb") as stream:
+    with open_regular(path, name) as stream:
         head = stream.read(1024)
     bom = next((bom_encoding for bom, bom_encoding in _BOMS if head.startswith(bom)), None)
     declaration = _ENCODING_DECLARATION.match(head.removeprefix(b"\xef\xbb\xbf"))
@@ -288,47 +287,70 @@ def refuse_other_encoding(path: Path, name: str, encoding: str) -> None:
                               "refused unread")
 
 
-def refuse_dtd(path: Path, name: str) -> None:
-    """Refuse a file containing `<!DOCTYPE` or `<!ENTITY` anywhere, without parsing it."""
-    keep = len(_HOSTILE[0]) - 1  # a token may straddle two chunks
-    line, tail = 1, b""
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 22), b""):
-            buf = tail + chunk
-            found = [(pos, token) for token in _HOSTILE if (pos := buf.find(token)) != -1]
-            if found:
-                pos, token = min(found)
-                line += buf.count(b"\n", 0, pos)
-                raise DeliveryRefused(f"{name} line {line}: {token.decode()} found: a batch never "
-                                      "carries a DTD or entities, the file is refused unread")
-            cut = max(0, len(buf) - keep)
-            line += buf.count(b"\n", 0, cut)
-            tail = buf[cut:]
+class _CheckedStream:
+    """The file as the parser reads it, read once: each chunk is scanned for a DTD or an
+    entity declaration before the parser sees it, and hashed, so that the rows parsed
+    are those of the bytes whose sha256 `check_sha256` compares with the manifest's."""
+
+    def __init__(self, stream: BinaryIO, entry: ManifestFile):
+        self._stream, self._entry = stream, entry
+        self._sha256 = hashlib.sha256()
+        self._line, self._tail = 1, b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self._sha256.update(chunk)
+        buf = self._tail + chunk
+        found = [(pos, token) for token in _HOSTILE if (pos := buf.find(token)) != -1]
+        if found:
+            pos, token = min(found)
+            line = self._line + buf.count(b"\n", 0, pos)
+            raise DeliveryRefused(
+                f"{self._entry.name} line {line}: "
+                f"{token.decode()} found: a batch never carries a DTD or entities, the file "
+                "is refused before the parser sees it")
+        cut = max(0, len(buf) - (len(_HOSTILE[0]) - 1))  # a token may straddle two chunks
+        self._line += buf.count(b"\n", 0, cut)
+        self._tail = buf[cut:]
+        return chunk
+
+    def check_sha256(self) -> None:
+        """Read what the parser left (after the root element, or after a syntax error),
+        then refuse the file unless its bytes are the manifest's."""
+        while self.read(1 << 22):
+            pass
+        check_sha256(self._entry, self._sha256.hexdigest())
 
 
-def _batches(path: Path, name: str) -> Iterator[pa.Table]:
+def _batches(path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
     """Arrow batches of rows (PJ_COLUMNS, _rejected, _element, _record_ordinal) as the file
-    streams by; a Resolucion out of structure is a row with only its reason and text."""
+    streams by; a Resolucion out of structure is a row with only its reason and text. The
+    file is refused at its end if its bytes are not those of its sha256."""
+    name = entry.name
     rows: list[list[str | None]] = []
     batch_start, lote, root = 1, None, None
-    resolutions = _Resolutions(path)
-    try:
-        for ordinal, elem in enumerate(resolutions, 1):
-            if lote is None:
-                root = elem.getroottree().getroot()
-                lote = _lote(root, name)
-            rows.append(_row(elem, lote, root))
-            elem.clear(keep_tail=False)
-            parent = elem.getparent()
-            while elem.getprevious() is not None:
-                del parent[0]
-            if len(rows) == BATCH_ROWS:
-                yield _table(rows, batch_start)
-                batch_start, rows = ordinal + 1, []
-    except etree.XMLSyntaxError as e:
-        raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
-    if lote is None:  # no Resolucion at all: the document still has to be a batch
-        _lote(resolutions.root, name)
+    with open_regular(path, name) as stream:
+        source = _CheckedStream(stream, entry)
+        resolutions = _Resolutions(source)
+        try:
+            for ordinal, elem in enumerate(resolutions, 1):
+                if lote is None:
+                    root = elem.getroottree().getroot()
+                    lote = _lote(root, name)
+                rows.append(_row(elem, lote, root))
+                elem.clear(keep_tail=False)
+                parent = elem.getparent()
+                while elem.getprevious() is not None:
+                    del parent[0]
+                if len(rows) == BATCH_ROWS:
+                    yield _table(rows, batch_start)
+                    batch_start, rows = ordinal + 1, []
+        except etree.XMLSyntaxError as e:
+            source.check_sha256()  # other bytes than the manifest's: that is the refusal
+            raise DeliveryRefused(f"{name} line {e.lineno}: malformed XML ({e.msg})") from None
+        if lote is None:  # no Resolucion at all: the document still has to be a batch
+            _lote(resolutions.root, name)
+        source.check_sha256()
     if rows:
         yield _table(rows, batch_start)
 
@@ -338,8 +360,8 @@ class _Resolutions:
     the file is read. Elements outside any Resolucion are dropped as soon as they end
     (`_prune`), so memory stays bounded whatever unknown content a file holds."""
 
-    def __init__(self, path: Path):
-        self.path, self.root = path, None
+    def __init__(self, stream: _CheckedStream):
+        self.stream, self.root = stream, None
 
     def __iter__(self) -> Iterator[etree._Element]:
         parser = etree.XMLPullParser(
@@ -347,16 +369,15 @@ class _Resolutions:
             no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
             remove_pis=True)
         top = None
-        with open(self.path, "rb") as stream:
-            for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                parser.feed(chunk)
-                for event, elem in parser.read_events():
-                    if top is None:
-                        top = elem.getroottree().getroot()
-                    if event == "end" and elem.tag == _RESOLUCION:
-                        yield elem
-                if top is not None:
-                    _prune(top)
+        for chunk in iter(lambda: self.stream.read(_CHUNK), b""):
+            parser.feed(chunk)
+            for event, elem in parser.read_events():
+                if top is None:
+                    top = elem.getroottree().getroot()
+                if event == "end" and elem.tag == _RESOLUCION:
+                    yield elem
+            if top is not None:
+                _prune(top)
         self.root = parser.close()
         for event, elem in parser.read_events():
             if event == "end" and elem.tag == _RESOLUCION:

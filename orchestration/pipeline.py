@@ -1,8 +1,10 @@
-"""Run every asset headless, as `hub run` does: the same assets the UI runs.
+"""Run every asset headless, as `hub run` does: the same jobs the UI and the daemon run.
 
-Landing runs once per source over its deliveries not landed yet (one run over a
-partition range; a source with nothing new gets no run); everything downstream then
-runs once for the latest state.
+What is new is decided by `connectors.plan_landing`, as for the landing sensor. Landing
+runs `land_<source>_job` once per source over its deliveries not landed yet (one run
+over a partition range; a source with nothing new gets no run); `downstream_of_raw` then
+runs once for the latest state. Before anything, runs left behind by a killed process
+are closed and their pool slots freed (`orchestration.automation.dead_runs`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dagster._core.storage.tags import (
 
 import connectors
 from contracts import feeds
-from orchestration.ingest.assets import partitions_for, raw_asset_keys
+from orchestration.automation.dead_runs import heal_dead_runs, in_process_tags
+from orchestration.automation.sensors import downstream_job, land_jobs
+from orchestration.ingest.assets import partitions_for
 from orchestration.publish.marts import BLOCKED, publication_state
 from orchestration.quality.checks import import_gx_ahead
 from orchestration.quality.gate import decide, sources_waiting
@@ -41,17 +45,23 @@ def register_deliveries(instance: dg.DagsterInstance,
 
 def partitions_to_land(warehouse: WarehouseResource, deliveries: list[connectors.Delivery],
                        keys: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Per source, the partitions its landing run needs: the deliveries not landed yet, or,
-    when the only news is a folder still being written, the latest delivery (a no-op run
-    that logs the folder incomplete). A source with nothing new gets no run."""
+    """Per source, the partitions its landing run needs (`connectors.plan_landing`): the
+    deliveries not landed yet (refused ones are tried again), or, when the only news is a
+    folder still being written, the latest delivery (a run that logs the folder
+    incomplete and records no materialisation). A source with nothing new gets no run."""
     with warehouse.connect() as con:
-        news = connectors.not_yet_logged(con, deliveries)
+        plan = connectors.plan_landing(con, deliveries)
     todo = {}
     for source, source_keys in keys.items():
-        arrived = [d for d in news if d.source == source]
-        complete = sorted(d.fecha_corte for d in arrived if d.complete)
-        todo[source] = complete or (source_keys[-1:] if arrived else [])
+        complete = sorted(d.fecha_corte for d in (*plan.new, *plan.refused) if d.source == source)
+        todo[source] = complete or (source_keys[-1:] if source in plan.sources() else [])
     return todo
+
+
+def bound_to(defs: dg.Definitions, resources: dict) -> dg.Definitions:
+    """The same definitions with other resources (a test's folders, say)."""
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                          sensors=defs.sensors, schedules=defs.schedules, resources=resources)
 
 
 def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
@@ -63,17 +73,22 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     the analysts' `publication` state (marts.publicacion, None before the first), and the
     blocking checks that `blocked` publication in this run (one line each).
 
+    `resources` replaces the definitions' own (tests point them at their own folders);
     `full_refresh` rebuilds dbt's incremental models from raw instead of adding to them;
     `log_level` is what Dagster's console logger prints (every event is stored whatever it is).
     """
     loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    for healed in heal_dead_runs(instance):
+        say(f"run {healed.run_id} ({healed.job_name}) was left by a process that died: "
+            "marked failed, its pool slots freed")
+    if resources is not None and resources != defs.resources:
+        defs = bound_to(defs, resources)
+    resources = defs.resources
     timings, outcomes = {}, {}
     run_started = datetime.now(UTC)
     deliveries = connectors.find_deliveries(landing_dir)
     keys = register_deliveries(instance, deliveries)
-    resources = resources or defs.resources
-    all_assets = [*defs.assets, *defs.asset_checks]
-    todo = partitions_to_land(resources["warehouse"], deliveries, keys)
+    todo = partitions_to_land(defs.resources["warehouse"], deliveries, keys)
     for source, partition_keys in todo.items():
         if not partition_keys:
             say(f"{source}: nothing new to land" if keys[source] else
@@ -84,13 +99,10 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         started = time.perf_counter()
         # One run over the range from the first to the last new delivery: a delivery in
         # between that already landed is a no-op.
-        result = dg.materialize(
-            all_assets,
-            selection=raw_asset_keys(source),
+        result = defs.resolve_job_def(land_jobs[source].name).execute_in_process(
             instance=instance,
-            resources=resources,
             tags={ASSET_PARTITION_RANGE_START_TAG: partition_keys[0],
-                  ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1]},
+                  ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1], **in_process_tags()},
             run_config=loggers,
             raise_on_error=False,
         )
@@ -113,13 +125,11 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
     started = time.perf_counter()
-    result = dg.materialize(
-        all_assets,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+    result = defs.resolve_job_def(downstream_job.name).execute_in_process(
         instance=instance,
-        resources=resources,
         run_config={"ops": {"hub_dbt_models": {"config": {"full_refresh": full_refresh}}},
                     **loggers},
+        tags=in_process_tags(),
         raise_on_error=False,
     )
     timings["downstream"] = time.perf_counter() - started

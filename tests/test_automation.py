@@ -1,34 +1,44 @@
-"""The landing-zone sensor and the daily schedule, on a small copy of the simulated zone.
+"""The daemon's path, driven with Dagster's sensor and automation test APIs on the
+project's instance (dagster.yaml, its pools): the landing sensor, declarative
+automation, the dead-runs sensor and the daily schedule.
 
-The sensor is evaluated tick by tick with `build_sensor_context`; between ticks the test
-does what the sensor daemon does with a result: add the requested partitions to the
-instance and pass the new cursor to the next tick.
+A tick is evaluated with `build_sensor_context`; the test then does what the daemon does
+with the result: add the requested partitions and execute each requested run with its
+job, tags and partition on the same instance.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from hub_env import hub_environment
 
 from contracts import feeds
 from orchestration.automation import jobs, schedules, sensors
+from orchestration.automation.dead_runs import PID_TAG, dead_runs_sensor, host_tags
 from orchestration.automation.sensors import (
-    MANIFEST_TAG,
+    DELIVERY_TAG,
+    MAX_FAILED_RUNS,
+    automation_sensor,
     daily_full_run,
     downstream_job,
     land_jobs,
     landing_zone_sensor,
 )
 from orchestration.ingest.assets import RECONCILED_CHECK, partitions_for, raw_asset_keys, raw_assets
-from orchestration.resources import LandingZoneResource, WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, LandingZoneResource, WarehouseResource
+from simulator.redeliveries import correct_delivery
 
-ML, REG = "inpe_medio_libre", "inpe_registro"
+PROJECT = Path(__file__).resolve().parents[1]
+ML, REG, PJ = "inpe_medio_libre", "inpe_registro", "pj_resoluciones"
 COMPLETE = [(ML, "2024-01-31"), (ML, "2024-02-29"), (REG, "2024-01-31")]
 WITHOUT_MANIFEST = (ML, "2024-03-31")
 
@@ -37,144 +47,284 @@ def folder(root: Path, source: str, cutoff: str) -> Path:
     return root / feeds.SOURCES[source][0] / cutoff
 
 
+def copy_deliveries(simulated: Path, root: Path, deliveries) -> None:
+    for source, cutoff in deliveries:
+        shutil.copytree(folder(simulated / "landing", source, cutoff), folder(root, source, cutoff))
+
+
 @pytest.fixture
 def landing(simulated, tmp_path) -> Path:
     """Three complete deliveries and one folder still being written (no manifest)."""
     root = tmp_path / "landing"
-    for source, cutoff in COMPLETE:
-        shutil.copytree(folder(simulated / "landing", source, cutoff), folder(root, source, cutoff))
+    copy_deliveries(simulated, root, COMPLETE)
     source, cutoff = WITHOUT_MANIFEST
     shutil.copytree(folder(simulated / "landing", source, cutoff), folder(root, source, cutoff),
                     ignore=shutil.ignore_patterns(feeds.MANIFEST_NAME))
     return root
 
 
+def project_instance(storage: Path) -> dg.DagsterInstance:
+    """The project's instance (its dagster.yaml: pools, run monitoring), storing under
+    `storage`."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HUB_DAGSTER_STORAGE", str(storage))
+        env.setenv("HUB_DAGSTER_COMPUTE_LOGS", str(storage / "logs"))
+        return dg.DagsterInstance.from_config(str(PROJECT))
+
+
 @pytest.fixture
-def instance():
-    with dg.DagsterInstance.ephemeral() as instance:
+def instance(tmp_path):
+    with project_instance(tmp_path / "dagster") as instance:
         yield instance
 
 
-def tick(instance: dg.DagsterInstance, landing: Path, cursor: str | None) -> dg.SensorResult:
+@pytest.fixture
+def resources(landing, tmp_path) -> dict:
+    return {"landing": LandingZoneResource(root=str(landing)),
+            "warehouse": WarehouseResource(location=str(tmp_path / "warehouse.duckdb"))}
+
+
+def tick(instance: dg.DagsterInstance, resources: dict) -> dg.SensorResult | dg.SkipReason:
     """One evaluation, then what the daemon does: add the partitions the result asks for."""
-    context = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                      resources={"landing": LandingZoneResource(root=str(landing))})
+    context = dg.build_sensor_context(instance=instance, resources=resources)
     result = landing_zone_sensor(context)
-    assert isinstance(result, dg.SensorResult)
-    for request in result.dynamic_partitions_requests or []:
+    for request in getattr(result, "dynamic_partitions_requests", None) or []:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result
 
 
-def requested(result: dg.SensorResult) -> list[tuple[str, str | None]]:
-    return [(r.job_name, r.partition_key) for r in result.run_requests or []]
+def requested(result) -> list[tuple[str, str | None]]:
+    return [(r.job_name, r.partition_key) for r in getattr(result, "run_requests", None) or []]
 
 
-def added(result: dg.SensorResult) -> dict[str, list[str]]:
-    return {r.partitions_def_name: sorted(r.partition_keys)
-            for r in result.dynamic_partitions_requests or []}
+def execute(defs: dg.Definitions, instance: dg.DagsterInstance, result) -> list:
+    """Run the sensor's requests as the daemon would: their job, partition and tags."""
+    return [defs.resolve_job_def(r.job_name).execute_in_process(
+        partition_key=r.partition_key, instance=instance, tags=r.tags, raise_on_error=False)
+        for r in getattr(result, "run_requests", None) or []]
 
 
-def rewrite_manifest(path: Path) -> None:
-    """A re-delivery: the sender writes the folder again, with a new manifest."""
-    manifest = path / feeds.MANIFEST_NAME
-    doc = json.loads(manifest.read_text())
-    doc["generado_en"] = "2024-02-02T03:00:00-05:00"
-    manifest.write_text(json.dumps(doc, indent=2))
+def landing_defs(resources: dict) -> dg.Definitions:
+    return dg.Definitions(assets=raw_assets, jobs=jobs, sensors=sensors, resources=resources)
 
 
-def test_first_tick_requests_complete_deliveries_only_and_adds_their_partitions(landing, instance):
-    result = tick(instance, landing, cursor=None)
+def test_first_tick_requests_complete_deliveries_only_and_adds_their_partitions(
+        instance, resources):
+    result = tick(instance, resources)
 
     assert sorted(requested(result)) == sorted(
         (land_jobs[source].name, cutoff) for source, cutoff in COMPLETE)
-    source, cutoff = WITHOUT_MANIFEST
-    assert (land_jobs[source].name, cutoff) not in requested(result)  # no manifest yet
-    assert added(result) == {
+    assert {r.partitions_def_name: sorted(r.partition_keys)
+            for r in result.dynamic_partitions_requests} == {
         partitions_for(ML).name: ["2024-01-31", "2024-02-29"],
         partitions_for(REG).name: ["2024-01-31"],
     }
-    # Run keys and tags carry the manifest's sha256: a re-delivery is a different run.
-    for request in result.run_requests:
-        sha = request.tags[MANIFEST_TAG]
-        assert len(sha) == 16 and request.run_key.endswith(f":{request.partition_key}:{sha}")
-    assert len({r.run_key for r in result.run_requests}) == len(COMPLETE)
+    # Each run names the delivery as it is now: a re-delivery is another delivery.
+    ids = {r.tags[DELIVERY_TAG] for r in result.run_requests}
+    assert len(ids) == len(COMPLETE)
+    assert all(i.startswith(f"{r.tags['hub/source']}:{r.partition_key}:")
+               for i, r in zip([r.tags[DELIVERY_TAG] for r in result.run_requests],
+                               result.run_requests, strict=True))
     # Older cut-offs first.
     assert [r.partition_key for r in result.run_requests] == sorted(
         r.partition_key for r in result.run_requests)
 
 
-def test_second_tick_requests_nothing(landing, instance):
-    first = tick(instance, landing, cursor=None)
-    second = tick(instance, landing, cursor=first.cursor)
-
-    assert not second.run_requests and not second.dynamic_partitions_requests
-    assert second.skip_reason is not None
-    assert second.cursor == first.cursor
-
-
-def test_redelivered_folder_is_requested_again(landing, instance):
-    first = tick(instance, landing, cursor=None)
-    rewrite_manifest(folder(landing, ML, "2024-01-31"))
-    second = tick(instance, landing, cursor=first.cursor)
-
-    assert requested(second) == [(land_jobs[ML].name, "2024-01-31")]
-    assert not second.dynamic_partitions_requests  # the partition already exists
-    before = next(r.run_key for r in first.run_requests
-                  if (r.job_name, r.partition_key) == (land_jobs[ML].name, "2024-01-31"))
-    assert second.run_requests[0].run_key != before
-
-    third = tick(instance, landing, cursor=second.cursor)
-    assert not third.run_requests
+def test_a_delivery_is_requested_until_it_is_landed_and_once_while_its_run_waits(
+        instance, resources):
+    first = tick(instance, resources)
+    # The runs wait for the pool: the next tick requests nothing again.
+    for request in first.run_requests:
+        instance.add_run(dg.DagsterRun(job_name=request.job_name, tags=request.tags,
+                                       status=dg.DagsterRunStatus.NOT_STARTED))
+    assert not requested(tick(instance, resources))
 
 
-def test_folder_is_requested_once_its_manifest_arrives(landing, instance, simulated):
-    first = tick(instance, landing, cursor=None)
-    source, cutoff = WITHOUT_MANIFEST
-    shutil.copy(folder(simulated / "landing", source, cutoff) / feeds.MANIFEST_NAME,
-                folder(landing, source, cutoff) / feeds.MANIFEST_NAME)
-    second = tick(instance, landing, cursor=first.cursor)
-
-    assert requested(second) == [(land_jobs[source].name, cutoff)]
-    assert added(second) == {partitions_for(source).name: [cutoff]}
-
-
-def test_requested_run_lands_its_delivery(landing, instance, tmp_path):
-    """The sensor's request, run as the daemon would: it lands and its check passes."""
-    result = tick(instance, landing, cursor=None)
-    request = next(r for r in result.run_requests if r.job_name == land_jobs[ML].name)
-    defs = dg.Definitions(
-        assets=raw_assets, jobs=jobs, sensors=sensors,
-        resources={"landing": LandingZoneResource(root=str(landing)),
-                   "warehouse": WarehouseResource(location=str(tmp_path / "warehouse.duckdb"))},
-    )
-    run = defs.resolve_job_def(request.job_name).execute_in_process(
-        partition_key=request.partition_key, instance=instance, tags=request.tags)
-
-    assert run.success
-    checks = run.get_asset_check_evaluations()
-    assert [(c.check_name, c.passed) for c in checks] == [(RECONCILED_CHECK, True)]
-    materialized = {e.asset_key for e in run.get_asset_materialization_events()}
-    assert materialized == set(raw_asset_keys(ML))
+def test_a_crashed_land_run_is_requested_again_a_few_times(instance, resources):
+    first = tick(instance, resources)
+    request = first.run_requests[0]
+    for attempt in range(1, MAX_FAILED_RUNS + 1):
+        instance.add_run(dg.DagsterRun(job_name=request.job_name, tags=request.tags,
+                                       status=dg.DagsterRunStatus.FAILURE))
+        again = [r for r in getattr(tick(instance, resources), "run_requests", None) or []
+                 if r.tags[DELIVERY_TAG] == request.tags[DELIVERY_TAG]]
+        assert len(again) == (attempt < MAX_FAILED_RUNS), attempt
+        if again:  # one run key per attempt (the daemon never runs a run key twice)
+            assert again[0].run_key != request.run_key
 
 
-def test_jobs_and_schedule_load_with_the_hub_definitions(hub_definitions):
+def test_landed_deliveries_are_not_requested_and_a_noop_run_records_nothing(
+        instance, resources, landing):
+    """After the requested runs land (as after `hub run`: one planner), nothing is
+    requested; a land run over a delivery already landed materialises nothing."""
+    defs = landing_defs(resources)
+    first = tick(instance, resources)
+    runs = execute(defs, instance, first)
+    assert all(run.success for run in runs)
+    landed = {e.asset_key for run in runs for e in run.get_asset_materialization_events()}
+    assert landed == {*raw_asset_keys(ML), *raw_asset_keys(REG)}
+
+    second = tick(instance, resources)
+    assert isinstance(second, dg.SkipReason), requested(second)
+
+    again = defs.resolve_job_def(land_jobs[ML].name).execute_in_process(
+        partition_key="2024-01-31", instance=instance)
+    assert again.success
+    assert again.dagster_run.job_name == land_jobs[ML].name  # a named job, not an ephemeral one
+    assert not again.get_asset_materialization_events()
+    assert [(c.check_name, c.passed) for c in again.get_asset_check_evaluations()] == [
+        (RECONCILED_CHECK, True)]
+
+
+def test_a_correction_and_the_original_sent_back_are_each_landed(instance, resources, landing):
+    """A, B (a correction), A again: each arrival is requested and landed; A ends landed."""
+    defs = landing_defs(resources)
+    execute(defs, instance, tick(instance, resources))
+    path = folder(landing, ML, "2024-01-31")
+    original = {p.name: p.read_bytes() for p in path.iterdir()}
+    data_file = next(name for name in original if name.endswith(".jsonl"))
+
+    arrivals = []
+    for send in ("correction", "original"):
+        if send == "correction":
+            correct_delivery(path, data_file)
+        else:
+            for name, data in original.items():
+                (path / name).write_bytes(data)
+        result = tick(instance, resources)
+        assert requested(result) == [(land_jobs[ML].name, "2024-01-31")], send
+        [run] = execute(defs, instance, result)
+        assert run.success and run.get_asset_materialization_events(), send
+        arrivals.append(result.run_requests[0].tags[DELIVERY_TAG])
+
+    correction, sent_back = arrivals
+    with resources["warehouse"].connect(read_only=True) as con:
+        statuses = dict(con.rows("SELECT delivery_id, status FROM raw.deliveries "
+                                 "WHERE fecha_corte = '2024-01-31' AND source = ?", [ML]))
+    assert statuses == {sent_back: "landed", correction: "superseded"}
+    assert isinstance(tick(instance, resources), dg.SkipReason)
+
+
+# A month of each source: enough for every gate to pass and an extract to publish.
+A_MONTH = [(ML, "2024-01-31"), (REG, "2024-01-31"),
+           *((PJ, cutoff) for cutoff in ("2024-01-07", "2024-01-14", "2024-01-21", "2024-01-28"))]
+
+
+def automation_tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor=None):
+    """Evaluate the assets' automation conditions (what `hub_automation_sensor` evaluates)
+    and execute what they request, as one run of the named downstream job."""
+    evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    keys = [r.key for r in evaluation.results
+            if isinstance(r.key, dg.AssetKey) and r.true_subset.size]
+    run = defs.resolve_job_def(downstream_job.name).execute_in_process(
+        instance=instance, asset_selection=keys, raise_on_error=False) if keys else None
+    return evaluation, keys, run
+
+
+def automation_ticks(defs: dg.Definitions, instance: dg.DagsterInstance, cursor):
+    """Ticks until the automation requests nothing; returns what each run built."""
+    runs = []
+    for _ in range(5):
+        evaluation, keys, run = automation_tick(defs, instance, cursor)
+        cursor = evaluation.cursor
+        if not keys:
+            return runs
+        assert run.success and run.dagster_run.job_name == downstream_job.name, keys
+        runs.append(keys)
+    raise AssertionError(f"the automation still requests runs after 5 ticks: {keys}")
+
+
+def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
+        simulated, tmp_path, hub_definitions):
+    """Deliveries arrive; the landing sensor's runs land them; automation builds dbt, the
+    gates, the marts and the extract in one run; nothing is requested afterwards."""
+    from orchestration.pipeline import bound_to
+
+    data = tmp_path / "data"
+    copy_deliveries(simulated, data / "landing", A_MONTH)
+    with (hub_environment(data, data / "landing",
+                          HUB_DAGSTER_STORAGE=data / "dagster",
+                          HUB_DAGSTER_COMPUTE_LOGS=data / "dagster" / "logs") as settings,
+          project_instance(data / "dagster") as instance):
+        resources = hub_definitions.build_resources(settings)
+        defs = bound_to(hub_definitions.defs, resources)
+        # The automation sensor ticks before anything lands (its first tick only starts
+        # watching), and after each landing.
+        started, keys, _ = automation_tick(defs, instance)
+        assert keys == []
+
+        landing_runs = execute(defs, instance, tick(instance, resources))
+        assert len(landing_runs) == len(A_MONTH) and all(r.success for r in landing_runs)
+
+        # One run: a check is requested with its asset, so a blocking check holds what
+        # follows within that run rather than until a later tick.
+        [built] = automation_ticks(defs, instance, started.cursor)
+        assert dg.AssetKey(["estado_ejecucion_extract"]) in built
+        assert any(key.path[0] == "marts" for key in built)
+        extracts = sorted(p.name for p in settings.outbox_dir.iterdir()
+                          if not p.name.startswith("."))
+        assert extracts == ["2024-01-31"]
+        assert (settings.outbox_dir / "2024-01-31" / "manifest.json").is_file()
+        with resources["warehouse"].connect(read_only=True) as con:
+            assert con.rows("SELECT count(*) FROM marts.indicadores_politica")[0][0] > 0
+
+        # Built once (the next tick requested nothing), and nothing new is to be landed.
+        assert isinstance(tick(instance, resources), dg.SkipReason)
+
+
+def test_the_hub_definitions_run_automation_by_default(hub_definitions):
     defs = hub_definitions.defs
-    if not any(s.name == landing_zone_sensor.name for s in defs.sensors or []):
-        # Not registered in definitions.py yet: add them as definitions.py will.
-        defs = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs, sensors=sensors,
-                                                         schedules=schedules))
     dg.Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
+    names = {s.name for s in repo.sensor_defs}
+    # An explicit automation sensor, running by default: Dagster's default one (stopped
+    # by default) is not created.
+    assert {"landing_zone_sensor", "hub_automation_sensor", "dead_runs_sensor"} <= names
+    assert "default_automation_condition_sensor" not in names
+    assert isinstance(automation_sensor, dg.AutomationConditionSensorDefinition)
+    for name in ("landing_zone_sensor", "hub_automation_sensor", "dead_runs_sensor"):
+        assert repo.get_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
     graph = repo.asset_graph
+    automated = {k for k in graph.materializable_asset_keys
+                 if graph.get(k).automation_condition is not None}
     raw_keys = {key for source in feeds.SOURCES for key in raw_asset_keys(source)}
-
+    assert automated == {k for k in graph.materializable_asset_keys if k not in raw_keys}
     for source, job in land_jobs.items():
         assert repo.get_job(job.name).asset_layer.executable_asset_keys == set(
             raw_asset_keys(source))
     downstream = repo.get_job(downstream_job.name).asset_layer.executable_asset_keys
-    assert downstream == {k for k in graph.materializable_asset_keys if k not in raw_keys}
+    assert downstream == automated
     assert any(k.path[0] == "marts" for k in downstream)
+
+
+def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
+    """A run whose process is gone (killed) holds the warehouse pool's one slot: another
+    run's step would wait forever. The sensor marks it failed and frees the slot; a run
+    whose process lives is left alone."""
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    runs = {}
+    for name, pid in (("killed", killed.pid), ("alive", os.getpid())):
+        run = dg.DagsterRun(job_name=downstream_job.name, status=dg.DagsterRunStatus.STARTED,
+                            tags={**host_tags(), PID_TAG: str(pid)})
+        instance.add_run(run)
+        runs[name] = run.run_id
+    storage = instance.event_log_storage
+    storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a run's first step does
+    assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1  # dagster.yaml
+    claimed = storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["killed"], "hub_dbt_models")
+    assert claimed.is_claimed
+    waiting = storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["alive"], "hub_dbt_models")
+    assert not waiting.is_claimed  # blocked by limit for pool warehouse
+    killed.kill()
+    killed.wait()
+
+    result = dead_runs_sensor(dg.build_sensor_context(instance=instance))
+
+    assert "1 dead run" in result.skip_message
+    assert instance.get_run_by_id(runs["killed"]).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
+    assert storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["alive"],
+                                          "hub_dbt_models").is_claimed
 
 
 def test_daily_schedule_runs_everything_downstream_of_raw():
@@ -187,3 +337,4 @@ def test_daily_schedule_runs_everything_downstream_of_raw():
     assert len(data.run_requests) == 1
     assert data.run_requests[0].job_name in (None, downstream_job.name)
     assert daily_full_run.job_name == downstream_job.name
+    assert schedules == [daily_full_run]

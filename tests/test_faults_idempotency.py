@@ -6,7 +6,9 @@
 (b) The pipeline, run as a subprocess, is killed with SIGKILL during landing, during dbt
     and during publication; right after each kill the outbox holds no partial extract.
     A final uninterrupted run then leaves the warehouse and the outbox equal to those of
-    the uninterrupted run in (a).
+    the uninterrupted run in (a). Every run uses the project's Dagster instance (its
+    dagster.yaml, the warehouse pool of one slot), as `hub run` does: a killed run keeps
+    its slot until the next run finds it dead.
 
 Runs: 2 in-process (a), then 3 killed + 1 complete subprocess runs (b), all on one copy
 of the session's simulated landing zone, at the same paths. (b) starts from an empty
@@ -53,7 +55,7 @@ from orchestration.transform.project import prepare_manifest
 prepare_manifest()
 from orchestration import definitions
 from orchestration.pipeline import run_all
-with dg.DagsterInstance.ephemeral() as instance:
+with dg.DagsterInstance.get() as instance:  # as `hub run`: the project's dagster.yaml, pools
     report = run_all(definitions.defs, instance, settings.landing_dir,
                      resources=definitions.build_resources(settings),
                      say=lambda m: print("SAY", m, flush=True))
@@ -157,6 +159,7 @@ def zone(simulated, tmp_path_factory):
         "HUB_LANDING_DIR": data / "landing",
         "HUB_WAREHOUSE": data / "warehouse.duckdb",
         "HUB_OUTBOX_DIR": data / "outbox",
+        "DAGSTER_HOME": PROJECT,
         "HUB_DAGSTER_STORAGE": data / "dagster",
         "HUB_DAGSTER_COMPUTE_LOGS": data / "dagster" / "logs",
         "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,  # a copied landing zone is no simulator's
@@ -166,12 +169,18 @@ def zone(simulated, tmp_path_factory):
     env.undo()
 
 
-def run_in_process(hub_definitions, settings: Settings) -> dict:
+def project_instance():
+    """The instance `hub run` uses: the project's dagster.yaml (its pools), storing under
+    HUB_DAGSTER_STORAGE."""
     import dagster as dg
 
+    return dg.DagsterInstance.from_config(str(PROJECT))
+
+
+def run_in_process(hub_definitions, settings: Settings) -> dict:
     from orchestration.pipeline import run_all
 
-    with dg.DagsterInstance.ephemeral() as instance:
+    with project_instance() as instance:
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
                          resources=hub_definitions.build_resources(settings), say=lambda _: None)
     assert all(report["outcomes"].values()), report
@@ -205,6 +214,19 @@ def test_a_second_run_starts_no_landing_run(two_runs):
                     for report in (first, second)]
     assert landing_runs == [[f"land {source}" for source in feeds.SOURCES], []], landing_runs
     assert "downstream" in second["timings"]
+
+
+def test_after_hub_run_the_landing_sensor_finds_nothing_to_land(zone, two_runs, hub_definitions):
+    """One planner: what `hub run` landed, the UI's sensor does not land again."""
+    import dagster as dg
+
+    from orchestration.automation.sensors import landing_zone_sensor
+
+    with project_instance() as instance:
+        context = dg.build_sensor_context(instance=instance,
+                                          resources=hub_definitions.build_resources(zone))
+        result = landing_zone_sensor(context)
+    assert isinstance(result, dg.SkipReason), result
 
 
 def test_only_what_is_new_gets_a_landing_run(zone, two_runs, tmp_path):
@@ -248,6 +270,9 @@ PHASES = {
     "publication": (re.compile(r"STEP_START.*estado_ejecucion_extract|"
                                r"estado_ejecucion_extract.*STEP_START"), (0.1, 1.2)),
 }
+
+
+HEALED = re.compile(r"SAY run \S+ \(\S+\) was left by a process that died")
 
 
 def start_runner(log: Path) -> subprocess.Popen:
@@ -323,6 +348,19 @@ def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_ru
     text = log.read_text(errors="replace")
     assert code == 0, text[-5000:]
     assert '"downstream": true' in text, text[-3000:]
+    # Each killed run stayed STARTED, holding the warehouse pool's only slot, until the next
+    # run found its process gone, marked it failed and freed the slot.
+    healed = sum(len(HEALED.findall(p.read_text(errors="replace")))
+                 for p in tmp_path.glob("*.log"))
+    assert healed >= 1, outcomes
+    with project_instance() as instance:
+        import dagster as dg
+
+        assert not instance.get_runs(dg.RunsFilter(statuses=[
+            dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+            dg.DagsterRunStatus.STARTED]))
+        assert not instance.event_log_storage.get_concurrency_run_ids()
+    print(f"dead runs healed: {healed}")
 
     hidden_after = assert_no_partial_extract(zone.outbox_dir)
     after_wh = warehouse_snapshot(zone.warehouse)

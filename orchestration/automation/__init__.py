@@ -1,6 +1,9 @@
-"""Automation: the landing-zone sensor, the daily schedule and the jobs they start."""
+"""Automation: the landing-zone sensor, declarative automation, the dead-runs sensor, the
+daily schedule and the jobs they start."""
 
+from orchestration.automation.dead_runs import dead_runs_sensor
 from orchestration.automation.sensors import (
+    automation_sensor,
     daily_full_run,
     downstream_job,
     land_jobs,
@@ -8,8 +11,8 @@ from orchestration.automation.sensors import (
 )
 
 jobs = [*land_jobs.values(), downstream_job]
-sensors = [landing_zone_sensor]
+sensors = [landing_zone_sensor, automation_sensor, dead_runs_sensor]
 schedules = [daily_full_run]
 
-__all__ = ["daily_full_run", "downstream_job", "jobs", "land_jobs", "landing_zone_sensor",
-           "schedules", "sensors"]
+__all__ = ["automation_sensor", "daily_full_run", "dead_runs_sensor", "downstream_job", "jobs",
+           "land_jobs", "landing_zone_sensor", "schedules", "sensors"]

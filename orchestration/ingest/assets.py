@@ -11,6 +11,7 @@ import time
 import dagster as dg
 
 import connectors
+from connectors.delivery import ALREADY_LANDED
 from connectors.warehouse import SOURCE_TABLES
 from contracts import feeds
 from orchestration.resources import (
@@ -40,8 +41,10 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name=f"land_{source}",
+        # Skippable: a run that lands nothing new (its deliveries were landed already, or
+        # it only logs folders still being written) records no materialisation.
         specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
-                            description=description) for key in keys],
+                            description=description, skippable=True) for key in keys],
         partitions_def=partitions_for(source),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
@@ -68,24 +71,27 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
             for pending in connectors.find_deliveries(landing.path):
                 if pending.source == source and not pending.complete:
                     connectors.log_incomplete(con, pending)
+        landed = [r for r in results if r.status == "landed" and r.reason != ALREADY_LANDED]
         refused = [r for r in results if r.status == "refused"]
-        unreconciled = [r for r in results if r.status == "landed"
-                        and r.landed + r.quarantined != r.manifest_records]
-        metadata = {
-            "deliveries": len(results),
-            "rows_landed": sum(r.landed for r in results),
-            "rows_quarantined": sum(r.quarantined for r in results),
-            "refused": dg.MetadataValue.md(
-                "\n".join(f"- {r.fecha_corte}: {r.reason}" for r in refused) or "none"),
-            "duration_s": round(time.perf_counter() - started, 2),
-        }
-        for key in keys:
-            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        unreconciled = [r for r in landed if r.landed + r.quarantined != r.manifest_records]
+        if landed:
+            metadata = {
+                "deliveries": len(landed),
+                "rows_landed": sum(r.landed for r in landed),
+                "rows_quarantined": sum(r.quarantined for r in landed),
+                "duration_s": round(time.perf_counter() - started, 2),
+            }
+            for key in keys:
+                yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        else:
+            context.log.info(f"{source}: nothing new landed; no materialisation recorded")
         yield dg.AssetCheckResult(
             check_name=RECONCILED_CHECK,
             asset_key=keys[0],
             passed=not refused and not unreconciled,
             metadata={
+                "refused": dg.MetadataValue.md(
+                    "\n".join(f"- {r.fecha_corte}: {r.reason}" for r in refused) or "none"),
                 "refused_deliveries": [r.delivery_id for r in refused],
                 "unreconciled_deliveries": [r.delivery_id for r in unreconciled],
             },

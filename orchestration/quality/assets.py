@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 
 from contracts.expectations.suites import Suite
+from orchestration.conditions import CHECK_WITH_ITS_ASSET
 from orchestration.publish.marts import write_analyst_database
 from orchestration.quality.checks import (
     CHECKS,
@@ -36,7 +37,8 @@ from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, War
 
 def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
-                             description=suite.description)
+                             description=suite.description,
+                             automation_condition=CHECK_WITH_ITS_ASSET)
 
 
 def _result(o: CheckOutcome, report: Path, run_id: str) -> dg.AssetCheckResult:

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from orchestration.conditions import FOLLOW_UPSTREAM
+from orchestration.conditions import CHECK_WITH_ITS_ASSET, FOLLOW_UPSTREAM
 from orchestration.resources import WAREHOUSE_POOL, warehouse_kind
 from orchestration.transform.project import dbt_project
 
@@ -37,6 +37,15 @@ class HubDbtTranslator(DagsterDbtTranslator):
             owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
             kinds={"dbt", warehouse_kind()},
         )
+
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any],
+                             unique_id: str, project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec and dg.AssetCheckSpec(
+            spec.name, asset=spec.asset_key, description=spec.description, blocking=spec.blocking,
+            additional_deps=spec.additional_deps, metadata=spec.metadata,
+            automation_condition=CHECK_WITH_ITS_ASSET)
 
 
 class DbtBuildConfig(dg.Config):

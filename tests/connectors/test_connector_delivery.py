@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -75,6 +76,19 @@ def test_sha256_mismatch_refuses_the_whole_delivery(con, make_delivery):
     reason = assert_refused(con, delivery, "casos-0002.jsonl: sha256 mismatch")
     assert "0" * 64 in reason  # what was expected, and what was found
     assert "casos-0001.jsonl" not in reason
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_a_court_file_that_is_not_its_manifests_bytes_is_refused_for_that(con, make_delivery,
+                                                                          truncated):
+    """The court parser streams the file: its sha256 is known at the end, and a file cut
+    short (so also malformed) is refused for its sha256, what is wrong with it."""
+    good = lote(resolucion("RES-1"), resolucion("RES-2"))
+    sent = good[:len(good) // 2] if truncated else good.replace("RES-2", "RES-3")
+    delivery = make_delivery("pj_resoluciones", {"lote-0001.xml": sent},
+                             archivos={"lote-0001.xml": {
+                                 "sha256": hashlib.sha256(good.encode()).hexdigest()}})
+    assert_refused(con, delivery, "lote-0001.xml: sha256 mismatch")
 
 
 def test_record_count_mismatch_refuses_the_whole_delivery(con, make_delivery):
@@ -234,6 +248,36 @@ def test_a_corrected_redelivery_supersedes_the_earlier_one(con, landing, make_de
     assert log[second.delivery_id]["status"] == "landed"
 
 
+def test_a_delivery_sent_again_after_its_correction_lands_and_quarantines_once(
+        con, landing, make_delivery, rows):
+    """A, B (a correction), then A again: the ledger holds A's records once, landed or
+    quarantined, and reconciles with A's manifest."""
+    a = {"casos-0001.jsonl": case() + "\nnot json\n" + case("ML-2024-0000002") + "\n"}
+    b = {"casos-0001.jsonl": case("ML-2024-0000009", version=2) + "\n{}\n"}
+    sent = []
+    for files in (a, b, a):
+        make_delivery("inpe_medio_libre", files)
+        [result] = land_all(con, landing)
+        assert result.status == "landed"
+        sent.append(result)
+    first, second, again = sent
+    assert again.delivery_id == first.delivery_id
+    assert rows("SELECT id_caso, _delivery_id FROM raw.inpe_medio_libre ORDER BY id_caso") == [
+        {"id_caso": "ML-2024-0000001", "_delivery_id": first.delivery_id},
+        {"id_caso": "ML-2024-0000002", "_delivery_id": first.delivery_id}]
+    # The correction's rejected record stays visible, under its superseded delivery.
+    assert rows("SELECT delivery_id, record_ordinal, reason FROM raw.quarantine "
+                f"ORDER BY delivery_id = '{second.delivery_id}'") == [
+        {"delivery_id": first.delivery_id, "record_ordinal": 2, "reason": "invalid_json"},
+        {"delivery_id": second.delivery_id, "record_ordinal": 2, "reason": "missing_id_caso"}]
+    log = {r["delivery_id"]: r for r in rows("SELECT * FROM raw.deliveries")}
+    assert {k: v["status"] for k, v in log.items()} == {
+        first.delivery_id: "landed", second.delivery_id: "superseded"}
+    landed = log[first.delivery_id]
+    assert (landed["landed_records"], landed["quarantined_records"],
+            landed["manifest_records"]) == (2, 1, 3)
+
+
 def test_a_refused_redelivery_leaves_the_earlier_one_published(con, landing, make_delivery, rows):
     make_delivery("inpe_medio_libre", JSONL)
     [first] = land_all(con, landing)
@@ -324,3 +368,35 @@ def test_landing_many_deliveries_checkpoints_once_at_the_end(con, make_delivery,
     assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchall() == threshold
     wal = tmp_path / "hub.duckdb.wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+@pytest.mark.parametrize("source", ["pj_resoluciones", "inpe_medio_libre"])
+def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
+        source, con, make_delivery, landing):
+    """The next delivery's files are read ahead while the current one lands; then its
+    sender replaces the folder (new files, new manifest). What lands is the new content,
+    under the new delivery id: the bytes parsed are the bytes whose sha256 was checked."""
+    files = READ_AHEAD_CASES[source][0]
+    make_delivery(source, files(1, False), fecha="2024-11-30")
+    make_delivery(source, files(2, False), fecha="2024-12-31")
+    landing_each = connectors.land_each(con, connectors.find_deliveries(landing))
+    first = next(landing_each)
+    assert first.status == "landed"
+    [reading] = ahead.active()
+    # The files of 2024-12-31 are read: wait for the read-ahead (its futures) to finish.
+    for future in list(reading._preparing.values()):
+        future.exception(timeout=60)
+    assert reading._preparing  # it did read them before the folder changed
+    redelivered = make_delivery(source, files(3, False), fecha="2024-12-31")
+    [second] = list(landing_each)
+
+    assert (second.status, second.delivery_id) == (
+        "landed", connectors.current_delivery_id(redelivered))
+    with duckdb.connect(":memory:") as reference:
+        expected = land_delivery(reference, redelivered)
+        [table] = SOURCE_TABLES[source]
+        query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
+                 "WHERE _delivery_id = ? ORDER BY ALL")
+        assert (con.execute(query, [second.delivery_id]).fetchall()
+                == reference.execute(query, [expected.delivery_id]).fetchall())
+    assert second.landed == expected.landed > 0
