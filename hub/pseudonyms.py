@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 # Demo key only: a real deployment must set HUB_PSEUDONYM_KEY to a secret.
@@ -39,10 +40,11 @@ def pseudonym_key() -> bytes:
     return key.encode("utf-8")
 
 
-def extract_person_id(persona_key: str, key: bytes) -> str:
-    """The extract's identifier of a person: stable across cut-offs, and not computable
+def extract_person_ids(persona_keys: Iterable[str], key: bytes) -> dict[str, str]:
+    """The extract's identifier of each person: stable across cut-offs, and not computable
     from the marts' `persona_key` without the secret key."""
-    return pseudonym(persona_key, hmac.new(key, EXTRACT_KEY_LABEL, hashlib.sha256).digest())
+    extract_key = hmac.new(key, EXTRACT_KEY_LABEL, hashlib.sha256).digest()
+    return {persona_key: pseudonym(persona_key, extract_key) for persona_key in persona_keys}
 
 
 def is_simulated(landing_dir: Path) -> bool:

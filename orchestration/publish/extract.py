@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from lxml import etree
 
 from hub.permissions import private_dir, write_private
-from hub.pseudonyms import extract_person_id, pseudonym_key
+from hub.pseudonyms import extract_person_ids, pseudonym_key
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import CHECKS, Verdict
@@ -148,7 +148,7 @@ def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
     for alert in con.arrow(ALERTS_SQL, [cutoff]).to_pylist():
         alerts.setdefault(alert.pop("persona_key"), []).append(alert)
     persona_keys = rows["persona_key"].to_pylist()
-    ids = {k: extract_person_id(k, key) for k in set(persona_keys)}
+    ids = extract_person_ids(set(persona_keys), key)
     nested = pa.array([alerts.get(k, []) for k in persona_keys],
                       type=EXTRACT_SCHEMA.field("alertas").type)
     rows = (rows.drop_columns("persona_key")

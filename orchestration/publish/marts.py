@@ -37,16 +37,53 @@ PUBLICATION_TABLE = "marts.publicacion"
 
 PUBLISHED, BLOCKED, WAITING = "publicado", "bloqueado", "esperando"
 
-PUBLICATION_DDL = f"""
-CREATE OR REPLACE TABLE {PUBLICATION_TABLE} (
-    estado VARCHAR NOT NULL,            -- publicado | bloqueado | esperando
-    fecha_corte DATE,                   -- the cut-off of the marts in this file (null: none yet)
-    publicado_en TIMESTAMPTZ,           -- when they were published
-    run_id_publicacion VARCHAR,         -- the Dagster run that published them
-    fecha_corte_pendiente DATE,         -- the cut-off of a build not published (null if none)
-    motivo VARCHAR,                     -- why it was not published
-    actualizado_en TIMESTAMPTZ NOT NULL -- when this row was written
-)"""
+# marts.publicacion: name -> (type, what it says), also its column comments.
+PUBLICATION_COLUMNS = {
+    "estado": ("VARCHAR NOT NULL", ("publicado: the latest build is the one published; "
+                                    "bloqueado: a later build failed a blocking gate; "
+                                    "esperando: a source has not delivered once yet.")),
+    "fecha_corte": ("DATE", ("The registry cut-off of the marts in this database (null: none "
+                             "published yet).")),
+    "publicado_en": ("TIMESTAMPTZ", "When those marts were published."),
+    "run_id_publicacion": ("VARCHAR", "The Dagster run that published them."),
+    "fecha_corte_pendiente": ("DATE", "The cut-off of a later build that was not published."),
+    "motivo": ("VARCHAR", ("Why that build was not published: the blocking checks that "
+                           "failed, or the sources waited for.")),
+    "actualizado_en": ("TIMESTAMPTZ NOT NULL", "When this row was written."),
+}
+PUBLICATION_COMMENT = ("Which build of the marts this database holds, and why a later one is "
+                       "not published. One row.")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Every table of the warehouse's schema marts, with its table and column comments."""
+    con.execute(f"ATTACH {_sql_text(str(warehouse))} AS warehouse (READ_ONLY)")
+    tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE database_name = "
+                         "'warehouse' AND schema_name = 'marts' ORDER BY 1").fetchall()
+    for table, comment in tables:
+        con.execute(f'CREATE OR REPLACE TABLE marts."{table}" AS '
+                    f'SELECT * FROM warehouse.marts."{table}"')
+        if comment:
+            con.execute(f'COMMENT ON TABLE marts."{table}" IS {_sql_text(comment)}')
+    for table, column, comment in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name "
+            "= 'warehouse' AND schema_name = 'marts' AND comment IS NOT NULL").fetchall():
+        con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_sql_text(comment)}')
+    con.execute("DETACH warehouse")
+
+
+def _write_publication_row(con: duckdb.DuckDBPyConnection, state: dict) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, (kind, _) in PUBLICATION_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE {PUBLICATION_TABLE} ({columns})")
+    con.execute(f"COMMENT ON TABLE {PUBLICATION_TABLE} IS {_sql_text(PUBLICATION_COMMENT)}")
+    for name, (_, comment) in PUBLICATION_COLUMNS.items():
+        con.execute(f"COMMENT ON COLUMN {PUBLICATION_TABLE}.{name} IS {_sql_text(comment)}")
+    con.execute(f"INSERT INTO {PUBLICATION_TABLE} BY NAME SELECT * FROM (SELECT "
+                + ", ".join(f"? AS {column}" for column in state) + ")", list(state.values()))
 
 
 def publication_state(path: Path) -> dict | None:
@@ -58,10 +95,6 @@ def publication_state(path: Path) -> dict | None:
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
     return dict(zip(names, row, strict=True)) if row else None
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def write_analyst_database(target: Path, decision: Decision, run_id: str,
@@ -93,16 +126,8 @@ def write_analyst_database(target: Path, decision: Decision, run_id: str,
     with duckdb.connect(str(partial)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         if warehouse is not None:
-            con.execute(f"ATTACH {_sql_text(str(warehouse))} AS warehouse (READ_ONLY)")
-            for key in MARTS:
-                name = key.path[-1]
-                con.execute(f'CREATE OR REPLACE TABLE marts."{name}" AS '
-                            f'SELECT * FROM warehouse.marts."{name}"')
-            con.execute("DETACH warehouse")
-        con.execute(PUBLICATION_DDL)
-        con.execute(f"INSERT INTO {PUBLICATION_TABLE} BY NAME SELECT * FROM (SELECT "
-                    + ", ".join(f"? AS {column}" for column in state) + ")",
-                    list(state.values()))
+            _copy_marts(con, warehouse)
+        _write_publication_row(con, state)
         con.execute("CHECKPOINT")
     with open(partial, "rb") as stream:
         os.fsync(stream.fileno())
