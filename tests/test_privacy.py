@@ -20,20 +20,44 @@ from hub.warehouse import connect
 PERSONAL_COLUMN = re.compile(r"nombre|apellido|documento|dni|pasaporte", re.IGNORECASE)
 
 
-@pytest.fixture(scope="module")
-def con(built_warehouse: Path):
-    """An in-memory session with the warehouse attached read-only (the scan needs temp tables)."""
+@pytest.fixture(scope="module", params=["warehouse", "analysts' database"])
+def con(request, built_warehouse: Path, hub_settings):
+    """An in-memory session with the warehouse attached read-only as `wh` (the scan needs
+    temp tables), and `marts`: the warehouse's schema, or the analysts' own database."""
     with duckdb.connect() as connection:
         connection.execute(f"attach '{built_warehouse}' as wh (read_only)")
+        if request.param == "warehouse":
+            connection.execute("create view marts_catalog as select 'wh' as name")
+        else:
+            connection.execute(f"attach '{hub_settings.analyst_db}' as analyst (read_only)")
+            connection.execute("create view marts_catalog as select 'analyst' as name")
         yield connection
+
+
+def marts_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select name from marts_catalog").fetchone()[0]
 
 
 def marts_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute(
         "select table_name, column_name from information_schema.columns "
-        "where table_catalog = 'wh' and table_schema = 'marts' "
-        "order by table_name, ordinal_position"
+        "where table_catalog = ? and table_schema = 'marts' "
+        "order by table_name, ordinal_position", [marts_catalog(con)]
     ).fetchall()
+
+
+def test_the_analysts_database_holds_the_marts_and_nothing_else(built_warehouse, hub_settings):
+    with duckdb.connect(str(hub_settings.analyst_db), read_only=True) as analyst:
+        schemas = {s for (s,) in analyst.execute(
+            "select distinct table_schema from information_schema.tables").fetchall()}
+        tables = {t for (t,) in analyst.execute(
+            "select table_name from information_schema.tables").fetchall()}
+    with duckdb.connect(str(built_warehouse), read_only=True) as warehouse:
+        marts = {t for (t,) in warehouse.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}
+    assert schemas == {"marts"}
+    assert tables == marts | {"publicacion"} and len(marts) >= 9
 
 
 def test_marts_are_there_to_scan(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,7 +77,7 @@ def test_no_column_is_named_like_a_name_or_document(con: duckdb.DuckDBPyConnecti
 def test_no_name_or_document_number_in_any_value(con: duckdb.DuckDBPyConnection) -> None:
     every_value = " union all ".join(
         f"select '{t}' as tabla, '{c}' as columna, cast(\"{c}\" as varchar) as valor "
-        f'from wh.marts."{t}" where "{c}" is not null'
+        f'from {marts_catalog(con)}.marts."{t}" where "{c}" is not null'
         for t, c in marts_columns(con)
     )
     con.execute(f"create temp table marts_values as select distinct * from ({every_value})")

@@ -1,0 +1,29 @@
+"""The warehouse documents itself where people and tools look: every table and column of
+`interop` and `marts` carries its description as a comment, and so do the analysts'
+database's tables (copied with the marts)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+
+@pytest.mark.parametrize("schema", ["interop", "marts"])
+def test_every_table_and_column_has_a_comment(built_warehouse, schema):
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        tables = con.execute("select table_name, comment from duckdb_tables() "
+                             "where schema_name = ?", [schema]).fetchall()
+        columns = con.execute("select table_name, column_name, comment from duckdb_columns() "
+                              "where schema_name = ?", [schema]).fetchall()
+    assert len(tables) >= 8
+    assert [t for t, comment in tables if not (comment or "").strip()] == []
+    assert [f"{t}.{c}" for t, c, comment in columns if not (comment or "").strip()] == []
+
+
+def test_the_analysts_database_keeps_the_comments(hub_settings, built_warehouse):
+    with duckdb.connect(str(hub_settings.analyst_db), read_only=True) as con:
+        tables = con.execute("select table_name, comment from duckdb_tables()").fetchall()
+        uncommented = con.execute("select table_name || '.' || column_name from duckdb_columns() "
+                                  "where coalesce(trim(comment), '') = ''").fetchall()
+    assert len(tables) >= 10 and all((comment or "").strip() for _, comment in tables), tables
+    assert uncommented == []
