@@ -53,3 +53,11 @@ def test_subjects_of_one_case_share_its_element():
 def test_a_row_the_xsd_refuses_raises(bad, match):
     with pytest.raises(ExtractInvalid, match=match):
         to_xml(rows(subject(), subject(**bad)), CUTOFF)
+
+
+def test_a_case_number_split_in_two_elements_raises():
+    """The XSD leaves uniqueness to the producer (no xs:unique, which the JDK's validator
+    checks in quadratic time): the writer refuses rows that would repeat a case."""
+    other = "00124-2023-0-1801-JR-PE-01"
+    with pytest.raises(ExtractInvalid, match="would appear in two Expediente"):
+        to_xml(rows(subject(), subject(expediente=other), subject(id_persona="b" * 64)), CUTOFF)

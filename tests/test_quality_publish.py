@@ -195,22 +195,35 @@ def assert_no_partial_extract(folder: Path) -> None:
 
 
 def test_the_published_extract_validates_and_its_files_agree(resources):
+    """A receiver needs nothing but the folder: the manifest names the schema version and
+    the XSD shipped beside the files, the XML points to it, the sha256s and record counts
+    agree, and the Parquet file says what it is in its own metadata."""
     folder = published(resources)
-    xmllint = subprocess.run(["xmllint", "--noout", "--schema", str(XSD_PATH),
-                              str(folder / XML_FILE)], capture_output=True, text=True, check=False)
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    assert manifest["schema_version"] == extract.SCHEMA_VERSION
+    assert manifest["xsd"] == XSD_PATH.name and (folder / XSD_PATH.name).is_file()
+    # The receiver's check, from the folder alone (as the README gives it).
+    xmllint = subprocess.run(["xmllint", "--noout", "--schema", manifest["xsd"], XML_FILE],
+                             cwd=folder, capture_output=True, text=True, check=False)
     assert xmllint.returncode == 0, xmllint.stderr
 
-    manifest = json.loads((folder / MANIFEST_FILE).read_text())
-    subjects = etree.parse(str(folder / XML_FILE)).getroot().findall(
-        f"{{{NAMESPACE}}}Expediente/{{{NAMESPACE}}}Sujeto")
+    root = etree.parse(str(folder / XML_FILE)).getroot()
+    assert root.get(f"{{{extract.XSI_NAMESPACE}}}schemaLocation") == \
+        f"{NAMESPACE} {XSD_PATH.name}"
+    subjects = root.findall(f"{{{NAMESPACE}}}Expediente/{{{NAMESPACE}}}Sujeto")
     rows = pq.read_table(folder / PARQUET_FILE)
     assert len(subjects) == rows.num_rows > 0
     for entry in manifest["files"]:
         assert entry["sha256"] == hashlib.sha256((folder / entry["name"]).read_bytes()).hexdigest()
-        assert entry["records"] == rows.num_rows
-    assert manifest["fecha_corte"] == folder.name
+        assert entry["records"] == (None if entry["name"] == XSD_PATH.name else rows.num_rows)
+    assert manifest["fecha_corte"] == folder.name and manifest["revision"] == 1
+    assert manifest["source_deliveries"] and all(":" in d for d in manifest["source_deliveries"])
     assert {c["check_name"] for c in manifest["checks"] if c["passed"]} >= set(BLOCKING_CHECKS)
     assert rows.column("numero_documento").null_count < rows.num_rows  # it carries documents
+    metadata = {k.decode(): v.decode() for k, v in rows.schema.metadata.items()}
+    assert metadata["schema_version"] == manifest["schema_version"]
+    assert metadata["fecha_corte"] == folder.name and metadata["revision"] == "1"
+    assert json.loads(metadata["source_deliveries"]) == manifest["source_deliveries"]
 
 
 def test_every_delivered_record_is_canonical_or_quarantined(gate_warehouse):

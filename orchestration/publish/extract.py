@@ -40,8 +40,11 @@ from orchestration.quality.gate import decide
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"
 XML_FILE, PARQUET_FILE = "estado_ejecucion.xml", "estado_ejecucion.parquet"
+XSD_FILE = XSD_PATH.name  # shipped beside the files it describes
+SCHEMA_VERSION = "1"  # the XSD's version attribute; the namespace ends with it
 MANIFEST_FILE = "manifest.json"
 
 READS = [*(dg.AssetKey(["interop", model]) for model in (
@@ -167,11 +170,16 @@ def to_xml(rows: pa.Table, cutoff: date) -> bytes:
     streams by: the XSD has the last word, and memory holds the text, never a tree of it
     (a tree of the extract at ten times the national scale took over 20 GB).
     """
-    document = io.BytesIO()
-    root = _start(0, "EstadoEjecucion", xmlns=pa.array([NAMESPACE]), fechaCorte=pa.array([cutoff]),
-                  registros=pa.array([rows.num_rows]))
-    document.write(f"<?xml version='1.0' encoding='UTF-8'?>\n{root[0].as_py()}>\n".encode())
     opens, closes = _case_bounds(rows["expediente"])
+    if pc.sum(opens).as_py() != pc.count_distinct(rows["expediente"]).as_py():
+        raise ExtractInvalid(f"{XML_FILE}: a case number would appear in two Expediente "
+                             "elements (the rows are not ordered by case number)")
+    document = io.BytesIO()
+    root = _start(0, "EstadoEjecucion", **{
+        "xmlns": pa.array([NAMESPACE]), "xmlns:xsi": pa.array([XSI_NAMESPACE]),
+        "xsi:schemaLocation": pa.array([f"{NAMESPACE} {XSD_FILE}"]),
+        "fechaCorte": pa.array([cutoff]), "registros": pa.array([rows.num_rows])})
+    document.write(f"<?xml version='1.0' encoding='UTF-8'?>\n{root[0].as_py()}>\n".encode())
     for start in range(0, rows.num_rows, XML_SLICE_ROWS):
         length = min(XML_SLICE_ROWS, rows.num_rows - start)
         cases = _cases(rows.slice(start, length), opens.slice(start, length),
@@ -346,22 +354,36 @@ def _alerts(alertas: Column) -> Column:
     return _only_where(pc.greater(count, 0), pc.binary_join(per_row, "\n"))
 
 
-def to_parquet(rows: pa.Table) -> bytes:
+def to_parquet(rows: pa.Table, description: dict[str, str]) -> bytes:
+    """The rows as Parquet, with `description` as the file's key-value metadata."""
     sink = io.BytesIO()
-    pq.write_table(rows, sink)
+    pq.write_table(rows.replace_schema_metadata(description), sink)
     return sink.getvalue()
 
 
-def manifest(files: dict[str, bytes], records: int, run_id: str, cutoff: date,
-             verdicts: dict[str, Verdict], revision: int) -> bytes:
-    """manifest.json: each file's sha256 and record count, the run, the checks that passed."""
+def describe(cutoff: date, revision: int, deliveries: list[str]) -> dict[str, str]:
+    """What the extract is, for its manifest and its Parquet metadata."""
+    return {"schema_version": SCHEMA_VERSION, "namespace": NAMESPACE, "xsd": XSD_FILE,
+            "fecha_corte": cutoff.isoformat(), "revision": str(revision),
+            "source_deliveries": json.dumps(deliveries)}
+
+
+def manifest(files: dict[str, bytes], records: int, run_id: str, description: dict[str, str],
+             verdicts: dict[str, Verdict]) -> bytes:
+    """manifest.json: what the extract is (schema version and XSD, cut-off, revision, the
+    deliveries it was built from), each file's sha256 and record count (none for the XSD),
+    the run, the checks that passed."""
     return json.dumps({
-        "fecha_corte": cutoff.isoformat(),
-        "revision": revision,
+        "schema_version": description["schema_version"],
+        "namespace": description["namespace"],
+        "xsd": description["xsd"],
+        "fecha_corte": description["fecha_corte"],
+        "revision": int(description["revision"]),
         "run_id": run_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source_deliveries": json.loads(description["source_deliveries"]),
         "files": [{"name": name, "sha256": hashlib.sha256(content).hexdigest(),
-                   "bytes": len(content), "records": records}
+                   "bytes": len(content), "records": None if name == XSD_FILE else records}
                   for name, content in files.items()],
         "checks": [{"check_name": v.check_name, "asset": "/".join(CHECKS[v.check_name].asset),
                     "passed": v.passed, "run_id": v.run_id,
@@ -470,10 +492,14 @@ def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: Wareh
                                       "ORDER BY checked_at DESC"})
         cutoff = decision.cutoff
         rows = build_rows(con, cutoff, pseudonym_key())
+        deliveries = [d for (d,) in con.rows("SELECT delivery_id FROM raw.deliveries WHERE "
+                                              "status = 'landed' ORDER BY delivery_id")]
     revision = next_revision(outbox.path, cutoff)
-    files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows)}
-    files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, cutoff, decision.verdicts,
-                                    revision)
+    description = describe(cutoff, revision, deliveries)
+    files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows, description),
+             XSD_FILE: XSD_PATH.read_bytes()}
+    files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, description,
+                                    decision.verdicts)
     folder = publish(outbox.path, cutoff, files, revision)
     context.log.info(f"published {rows.num_rows} rows for cut-off {cutoff} to {folder} "
                      f"(revision {revision})")

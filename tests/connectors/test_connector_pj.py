@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -17,6 +18,7 @@ from connectors import (
     land_delivery,
     pj_resoluciones,
 )
+from connectors.delivery import ManifestFile
 from connectors.pj_resoluciones import BATCH_ROWS
 from connectors.warehouse import ensure_schema
 
@@ -137,7 +139,7 @@ def test_external_entity_hidden_from_the_byte_scan_is_refused_by_the_parser(con,
     parsed = tmp_path / "utf16.xml"
     parsed.write_bytes(document.encode("utf-16"))
     with pytest.raises(DeliveryRefused, match="utf16.xml line 1: document has a DOCTYPE"):
-        list(pj_resoluciones._batches(parsed, "utf16.xml"))
+        list(pj_resoluciones._batches(parsed, entry_for(parsed)))
 
 
 @pytest.mark.parametrize(("data", "manifest", "found"), [
@@ -296,17 +298,24 @@ def test_a_resolution_without_sujeto_is_quarantined(con, make_delivery, rows):
         {"reason": "structure: line 3: a Resolucion without its Sujeto"}]
 
 
+def entry_for(path: Path) -> ManifestFile:
+    """The manifest entry that describes the file as it is."""
+    return ManifestFile(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), 1, "UTF-8")
+
+
 MEMORY_PROBE = """
-import resource, sys
+import hashlib, resource, sys
 from pathlib import Path
 sys.path.insert(0, "tests/connectors")
 from feedfiles import lote, resolucion
+from connectors.delivery import ManifestFile
 from connectors.pj_resoluciones import _batches
 junk = "<Extra>" + "<x a='1'/>" * 1_000_000 + "</Extra>"  # 10 MB of unknown elements
 path = Path(sys.argv[1])
 path.write_text(lote(resolucion("RES-1"), junk + resolucion("RES-2"), junk))
+entry = ManifestFile("lote.xml", hashlib.sha256(path.read_bytes()).hexdigest(), 2, "UTF-8")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-assert sum(batch.num_rows for batch in _batches(path, "lote.xml")) == 2
+assert sum(batch.num_rows for batch in _batches(path, entry)) == 2
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
 """
 
