@@ -4,7 +4,8 @@ What is new is decided by `connectors.plan_landing`, as for the landing sensor. 
 runs `land_<source>_job` once per source over its deliveries not landed yet (one run
 over a partition range; a source with nothing new gets no run); `downstream_of_raw` then
 runs once for the latest state. Before anything, runs left behind by a killed process
-are closed and their pool slots freed (`orchestration.automation.dead_runs`).
+are closed and their pool slots freed, and while a live run (the UI's) holds the
+warehouse pool, `hub run` waits for it (`orchestration.automation.dead_runs`).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from dagster._core.storage.tags import (
 
 import connectors
 from contracts import feeds
-from orchestration.automation.dead_runs import heal_dead_runs, in_process_tags
+from orchestration.automation.dead_runs import heal_dead_runs, in_process_tags, wait_for_the_pool
 from orchestration.automation.sensors import downstream_job, land_jobs
 from orchestration.ingest.assets import partitions_for
 from orchestration.publish.marts import BLOCKED, publication_state
 from orchestration.quality.checks import import_gx_ahead
 from orchestration.quality.gate import decide, sources_waiting
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 
 def register_deliveries(instance: dg.DagsterInstance,
@@ -96,6 +97,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
             continue
         say(f"{source}: landing {len(partition_keys)} deliveries "
             f"({partition_keys[0]} .. {partition_keys[-1]})")
+        wait_for_the_pool(instance, WAREHOUSE_POOL, say)
         started = time.perf_counter()
         # One run over the range from the first to the last new delivery: a delivery in
         # between that already landed is a no-op.
@@ -124,6 +126,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
 
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
+    wait_for_the_pool(instance, WAREHOUSE_POOL, say)
     started = time.perf_counter()
     result = defs.resolve_job_def(downstream_job.name).execute_in_process(
         instance=instance,

@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +25,12 @@ from hub_env import hub_environment
 
 from contracts import feeds
 from orchestration.automation import jobs, schedules, sensors
-from orchestration.automation.dead_runs import PID_TAG, dead_runs_sensor, host_tags
+from orchestration.automation.dead_runs import (
+    PID_TAG,
+    dead_runs_sensor,
+    host_tags,
+    wait_for_the_pool,
+)
 from orchestration.automation.sensors import (
     DELIVERY_TAG,
     MAX_FAILED_RUNS,
@@ -325,6 +332,33 @@ def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
     assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
     assert storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["alive"],
                                           "hub_dbt_models").is_claimed
+
+
+def test_hub_run_sleeps_while_a_live_run_holds_the_pool(instance):
+    """Inside a run, Dagster 1.13 waits for a pool slot without sleeping (a CPU at 100%,
+    SIGTERM unheard); `hub run` waits before its runs instead, asleep, until the slot
+    is free."""
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    run = dg.DagsterRun(job_name=downstream_job.name, status=dg.DagsterRunStatus.STARTED,
+                        tags={**host_tags(), PID_TAG: str(holder.pid)})
+    instance.add_run(run)
+    storage = instance.event_log_storage
+    storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+    assert storage.claim_concurrency_slot(WAREHOUSE_POOL, run.run_id, "hub_dbt_models").is_claimed
+    said: list[str] = []
+    waiting = threading.Thread(target=wait_for_the_pool, args=(instance, WAREHOUSE_POOL,
+                                                               said.append))
+    cpu = time.process_time()
+    waiting.start()
+    waiting.join(timeout=3)
+    assert waiting.is_alive()
+    assert time.process_time() - cpu < 1  # asleep, not spinning
+    assert said == [f"waiting for the warehouse pool, held by run(s) {run.run_id}"]
+    storage.free_concurrency_slots_for_run(run.run_id)  # the holder's run ends
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    holder.kill()
+    holder.wait()
 
 
 def test_daily_schedule_runs_everything_downstream_of_raw():

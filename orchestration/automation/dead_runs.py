@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -65,6 +66,31 @@ def heal_dead_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
                                                        statuses=list(FINISHED_STATUSES))):
                 storage.free_concurrency_slots_for_run(run.run_id)
     return healed
+
+
+POOL_POLL_SECONDS = 2.0
+
+
+def wait_for_the_pool(instance: dg.DagsterInstance, pool: str,
+                      say: Callable[[str], None]) -> None:
+    """Return once a slot of `pool` is free, sleeping meanwhile (and freeing what dead runs
+    hold). A run started while another holds the slot would wait inside its step, where
+    Dagster 1.13 polls without sleeping (a CPU at 100%, SIGTERM unheard until the slot
+    frees): `hub run` waits here instead, where Ctrl-C and SIGTERM stop it."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return
+    told = False
+    while True:
+        heal_dead_runs(instance)
+        info = storage.get_concurrency_info(pool)
+        if not info.slot_count or info.active_slot_count < info.slot_count:
+            return
+        if not told:
+            say(f"waiting for the {pool} pool, held by run(s) "
+                f"{', '.join(sorted(info.active_run_ids))}")
+            told = True
+        time.sleep(POOL_POLL_SECONDS)
 
 
 def run_pid(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
