@@ -152,9 +152,12 @@ def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise DeliveryRefused(f"{name}: a file is listed twice in archivos: {names}")
-    if delivery.source == "inpe_registro" and set(names) != set(feeds.REGISTRY_FILES):
-        raise DeliveryRefused(f"{name}: a registry extract lists exactly "
-                              f"{sorted(feeds.REGISTRY_FILES)}, found {sorted(names)}")
+    if delivery.source == "inpe_registro":
+        if set(names) != set(feeds.REGISTRY_FILES):
+            raise DeliveryRefused(f"{name}: a registry extract lists exactly "
+                                  f"{sorted(feeds.REGISTRY_FILES)}, found {sorted(names)}")
+        # Landed in the spec's order: the establishments first, which the others refer to.
+        files = tuple(sorted(files, key=lambda f: list(feeds.REGISTRY_FILES).index(f.name)))
     canonical = json.dumps(sorted((f.name, f.sha256, f.records, f.encoding) for f in files))
     return Manifest(files, hashlib.sha256(canonical.encode()).hexdigest())
 

@@ -115,9 +115,16 @@ def _date(sql: str) -> str:
     return f"coalesce(try_strptime(trim({sql}), '%d/%m/%Y'), try_strptime(trim({sql}), '%Y-%m-%d'))"
 
 
-def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feeds.NotBefore]
+def listed_column(rule: feeds.Listed) -> str:
+    """The column of the checked relation that holds the codes `rule`'s file lists."""
+    return f"_listed_{rule.file.split('.')[0]}_{rule.column.lower()}"
+
+
+def record_checks(values: Sequence[Value], rules: Sequence[object]
                   ) -> list[tuple[str, str, str, str, str]]:
-    """The record rules as `first_failure` checks (their values already checked)."""
+    """The record rules (`contracts.feeds` OnlyWhen, RequiredWhen, Listed, NotBefore) as
+    `first_failure` checks (their values already checked). A Listed rule reads the list
+    of codes from the relation's column `listed_column(rule)`."""
     by_name = {v.name: v for v in values}
     checks = []
     for rule in rules:
@@ -129,10 +136,19 @@ def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feed
             checks.append((f"{given} AND {_date(field.sql)} < {_date(start)}", rule.field, text,
                            "inconsistent", f"is before {rule.start}"))
             continue
+        if isinstance(rule, feeds.Listed):
+            checks.append(((f"{given} AND NOT list_contains({listed_column(rule)}, "
+                           f"upper(trim({text})))"), rule.field, text, "unknown_code",
+                           f"is not listed in the delivery's {rule.file}"))
+            continue
         applies = "NOT " + _not_one_of(
             f"coalesce(upper(trim(CAST({by_name[rule.when].sql} AS VARCHAR))), '')", rule.values)
-        condition = f"{given} <> {applies}" if rule.required else f"{given} AND NOT {applies}"
-        needed = "is given exactly" if rule.required else "is given only"
+        if isinstance(rule, feeds.RequiredWhen):
+            condition, needed = f"NOT {given} AND {applies}", "is required"
+        elif rule.required:
+            condition, needed = f"{given} <> {applies}", "is given exactly"
+        else:
+            condition, needed = f"{given} AND NOT {applies}", "is given only"
         checks.append((condition, rule.field, text, "inconsistent",
                        f"{needed} when {rule.when} is {' or '.join(rule.values)}"))
     return checks
