@@ -212,8 +212,8 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
                                   f"{delivery.path}")
         target = path.resolve()
         if not target.is_relative_to(root):
-            raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root "
-                                  f"{root}")
+            raise DeliveryRefused(f"{f.name}: resolves to {shown(str(target))}, outside the "
+                                  f"landing root {root}")
         with open_regular(target, f.name) as stream:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
         if digest != f.sha256:
@@ -332,7 +332,7 @@ def _current_manifest(delivery: Delivery) -> Manifest | None:
 def _read_manifest(delivery: Delivery) -> bytes:
     path = (delivery.path / feeds.MANIFEST_NAME).resolve()
     if not path.is_relative_to(delivery.root.resolve()):
-        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing "
+        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {shown(str(path))}, outside the landing "
                               "root")
     with open_regular(path, feeds.MANIFEST_NAME) as stream:
         return stream.read()
