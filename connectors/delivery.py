@@ -157,9 +157,12 @@ def parse_manifest(delivery: Delivery, raw: bytes) -> Manifest:
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise DeliveryRefused(f"{name}: a file is listed twice in archivos: {names}")
-    if delivery.source == "inpe_registro" and set(names) != set(feeds.REGISTRY_FILES):
-        raise DeliveryRefused(f"{name}: a registry extract lists exactly "
-                              f"{sorted(feeds.REGISTRY_FILES)}, found {sorted(names)}")
+    if delivery.source == "inpe_registro":
+        if set(names) != set(feeds.REGISTRY_FILES):
+            raise DeliveryRefused(f"{name}: a registry extract lists exactly "
+                                  f"{sorted(feeds.REGISTRY_FILES)}, found {sorted(names)}")
+        # Landed in the spec's order: the establishments first, which the others refer to.
+        files = tuple(sorted(files, key=lambda f: list(feeds.REGISTRY_FILES).index(f.name)))
     canonical = json.dumps(sorted((f.name, f.sha256, f.records, f.encoding) for f in files))
     return Manifest(files, hashlib.sha256(canonical.encode()).hexdigest())
 
@@ -215,8 +218,8 @@ def verify_files(delivery: Delivery, manifest: Manifest) -> dict[str, Path]:
                                   f"{delivery.path}")
         target = path.resolve()
         if not target.is_relative_to(root):
-            raise DeliveryRefused(f"{f.name}: resolves to {target}, outside the landing root "
-                                  f"{root}")
+            raise DeliveryRefused(f"{f.name}: resolves to {shown(str(target))}, outside the "
+                                  f"landing root {root}")
         open_regular(target, f.name).close()  # refuses a FIFO, device or socket unread
         paths[f.name] = target
     return paths
@@ -353,7 +356,7 @@ def _current_manifest(delivery: Delivery) -> Manifest | None:
 def _read_manifest(delivery: Delivery) -> bytes:
     path = (delivery.path / feeds.MANIFEST_NAME).resolve()
     if not path.is_relative_to(delivery.root.resolve()):
-        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {path}, outside the landing "
+        raise DeliveryRefused(f"{feeds.MANIFEST_NAME}: resolves to {shown(str(path))}, outside the landing "
                               "root")
     with open_regular(path, feeds.MANIFEST_NAME) as stream:
         return stream.read()

@@ -64,24 +64,32 @@ def _json_path(dotted: str) -> str:
     return "$" + "".join(f".{key}" for key in dotted.split(".") if key)
 
 
-# Each landed line's fields and objects, extracted with one parse of the line.
-_PATHS = [*feeds.MEDIO_LIBRE_FIELDS, *feeds.MEDIO_LIBRE_OBJECTS]
-_FIELDS = (f"(SELECT *, json_extract(record, [{', '.join(repr(_json_path(p)) for p in _PATHS)}])"
-           f" AS _json FROM {SCHEMA}.inpe_medio_libre)")
+# Each landed line's fields as text and their JSON types, one column each (each list is
+# one parse of the line), and the keys of its objects.
+_PATHS = ", ".join(f"'{_json_path(p)}'" for p in [*feeds.MEDIO_LIBRE_FIELDS,
+                                                 *feeds.MEDIO_LIBRE_OBJECTS])
+_COLUMNS = ", ".join(f"_texts[{i}] AS _text_{i}, _types[{i}] AS _type_{i}"
+                     for i in range(1, len(feeds.MEDIO_LIBRE_FIELDS)
+                                    + len(feeds.MEDIO_LIBRE_OBJECTS) + 1))
+_OBJECT_PATHS = ", ".join(f"'{_json_path(p)}'" for p in feeds.MEDIO_LIBRE_OBJECTS)
+_FIELDS = (f"(SELECT *, {_COLUMNS} FROM (SELECT *, json_extract_string(record, [{_PATHS}]) AS "
+           f"_texts, json_type(record, [{_PATHS}]) AS _types, json_keys(record, "
+           f"[{_OBJECT_PATHS}]) AS _keys FROM {SCHEMA}.inpe_medio_libre))")
 
 
 def _first_failure() -> str:
-    values = [row_rules.Value(name, f"json_extract_string(_json[{i}], '$')", field,
-                              json_type=f"json_type(_json[{i}])")
+    values = [row_rules.Value(name, f"_text_{i}", field, json_type=f"_type_{i}")
               for i, (name, field) in enumerate(feeds.MEDIO_LIBRE_FIELDS.items(), 1)]
     objects = []
-    for i, name in enumerate(feeds.MEDIO_LIBRE_OBJECTS, len(feeds.MEDIO_LIBRE_FIELDS) + 1):
+    for j, name in enumerate(feeds.MEDIO_LIBRE_OBJECTS, 1):
+        i = len(feeds.MEDIO_LIBRE_FIELDS) + j
         shown_as = name or "the record"
-        objects.append((f"len(json_keys(_json[{i}])) <> len(list_distinct(json_keys(_json[{i}])))",
-                        shown_as, "NULL", "duplicate_key"))
+        objects.append((f"len(_keys[{j}]) <> len(list_distinct(_keys[{j}]))", shown_as, "NULL",
+                        "duplicate_key"))
         if name:
-            objects.append((f"json_type(_json[{i}]) NOT IN ('OBJECT', 'NULL')", shown_as,
-                            f"json_type(_json[{i}]) || ' ' || _json[{i}]", "wrong_json_type"))
+            objects.append((f"NOT list_contains(['OBJECT', 'NULL'], _type_{i})", shown_as,
+                            f"_type_{i} || ' ' || json_extract(record, '{_json_path(name)}')",
+                            "wrong_json_type"))
     return row_rules.first_failure(
         values, [*objects, *row_rules.record_checks(values, feeds.MEDIO_LIBRE_RECORD_RULES)])
 

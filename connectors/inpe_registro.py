@@ -109,7 +109,7 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
         with landing.staged("_registry_bad", bad):
             quarantined = landing.quarantine(entry.name, "_registry_bad")
     invalid = row_rules.quarantine_invalid(
-        landing, table, entry.name, f"{SCHEMA}.{table}", _FIRST_FAILURE[entry.name],
+        landing, table, entry.name, _relation(entry.name), _FIRST_FAILURE[entry.name],
         raw_text=lambda lines: [records.text(i).decode() for i in records.at_lines(lines)])
     return FileCounts(landed - invalid, quarantined + invalid)
 
@@ -122,6 +122,19 @@ def _first_failure(name: str) -> str:
 
 
 _FIRST_FAILURE = {name: _first_failure(name) for name in feeds.REGISTRY_FILES}
+
+
+def _relation(name: str) -> str:
+    """The file's landed rows, with the codes that the delivery's other files list (those
+    land first: `feeds.REGISTRY_FILES` order)."""
+    listed = [rule for rule in feeds.REGISTRY_RECORD_RULES.get(name, ())
+              if isinstance(rule, feeds.Listed)]
+    lists = "".join(
+        f", (SELECT list(DISTINCT upper(trim({rule.column.lower()}))) FROM "
+        f"{SCHEMA}.{REGISTRY_TABLES[rule.file]} AS listing WHERE listing._delivery_id = "
+        f"landed._delivery_id) AS {row_rules.listed_column(rule)}"
+        for rule in {row_rules.listed_column(rule): rule for rule in listed}.values())
+    return f"(SELECT *{lists} FROM {SCHEMA}.{REGISTRY_TABLES[name]} AS landed)"
 
 
 @contextmanager

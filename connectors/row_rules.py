@@ -77,6 +77,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _not_one_of(sql: str, values: Sequence[str]) -> str:
+    """A function, not `NOT IN`: DuckDB plans an IN list as a join, evaluated for every row
+    whatever the CASE around it."""
+    return f"NOT list_contains([{', '.join(map(_literal, values))}], {sql})"
+
+
 def _kind_breaks(value: Value, values: dict[str, Value]) -> tuple[str, str] | None:
     """(SQL true when a non-empty value breaks its kind, the failure's code), if checked."""
     field, v = value.field, f"trim({value.sql})"
@@ -86,17 +92,16 @@ def _kind_breaks(value: Value, values: dict[str, Value]) -> tuple[str, str] | No
         return (f"coalesce(try_strptime({v}, '%d/%m/%Y'), try_strptime({v}, '%Y-%m-%d')) IS NULL",
                 "not_a_date")
     if field.kind == "boolean":
-        return f"lower({v}) NOT IN ('true', 'false')", "not_a_boolean"
+        return _not_one_of(f"lower({v})", ("true", "false")), "not_a_boolean"
     if field.kind == "code":
-        return (f"upper({v}) NOT IN ({', '.join(map(_literal, field.codes))})",
-                "not_in_code_list")
+        return _not_one_of(f"upper({v})", field.codes), "not_in_code_list"
     if field.kind == "case_number":
         compact = f"regexp_replace(upper({value.sql}), '[ \\t\\n\\r\\f]', '', 'g')"
         return (f"NOT regexp_full_match({compact}, '{feeds.CASE_NUMBER_PATTERN}')",
                 "malformed_case_number")
     if field.kind == "court_code":
-        organs = ", ".join(map(_literal, feeds.TIPOS_ORGANO))
-        return f"split_part(upper({v}), '-', 2) NOT IN ({organs})", "malformed_court_code"
+        return (_not_one_of(f"split_part(upper({v}), '-', 2)", feeds.TIPOS_ORGANO),
+                "malformed_court_code")
     if field.kind == "document_number":
         tipo = f"upper(trim({values[field.document_type].sql}))"
         return ((f"CASE {tipo} WHEN 'DNI' THEN NOT regexp_full_match({v}, '[0-9]{{1,8}}') "
@@ -110,9 +115,16 @@ def _date(sql: str) -> str:
     return f"coalesce(try_strptime(trim({sql}), '%d/%m/%Y'), try_strptime(trim({sql}), '%Y-%m-%d'))"
 
 
-def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feeds.NotBefore]
+def listed_column(rule: feeds.Listed) -> str:
+    """The column of the checked relation that holds the codes `rule`'s file lists."""
+    return f"_listed_{rule.file.split('.')[0]}_{rule.column.lower()}"
+
+
+def record_checks(values: Sequence[Value], rules: Sequence[object]
                   ) -> list[tuple[str, str, str, str, str]]:
-    """The record rules as `first_failure` checks (their values already checked)."""
+    """The record rules (`contracts.feeds` OnlyWhen, RequiredWhen, Listed, NotBefore) as
+    `first_failure` checks (their values already checked). A Listed rule reads the list
+    of codes from the relation's column `listed_column(rule)`."""
     by_name = {v.name: v for v in values}
     checks = []
     for rule in rules:
@@ -124,10 +136,19 @@ def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feed
             checks.append((f"{given} AND {_date(field.sql)} < {_date(start)}", rule.field, text,
                            "inconsistent", f"is before {rule.start}"))
             continue
-        applies = (f"coalesce(upper(trim(CAST({by_name[rule.when].sql} AS VARCHAR))), '') IN "
-                   f"({', '.join(map(_literal, rule.values))})")
-        condition = f"{given} <> {applies}" if rule.required else f"{given} AND NOT {applies}"
-        needed = "is given exactly" if rule.required else "is given only"
+        if isinstance(rule, feeds.Listed):
+            checks.append(((f"{given} AND NOT list_contains({listed_column(rule)}, "
+                           f"upper(trim({text})))"), rule.field, text, "unknown_code",
+                           f"is not listed in the delivery's {rule.file}"))
+            continue
+        applies = "NOT " + _not_one_of(
+            f"coalesce(upper(trim(CAST({by_name[rule.when].sql} AS VARCHAR))), '')", rule.values)
+        if isinstance(rule, feeds.RequiredWhen):
+            condition, needed = f"NOT {given} AND {applies}", "is required"
+        elif rule.required:
+            condition, needed = f"{given} <> {applies}", "is given exactly"
+        else:
+            condition, needed = f"{given} AND NOT {applies}", "is given only"
         checks.append((condition, rule.field, text, "inconsistent",
                        f"{needed} when {rule.when} is {' or '.join(rule.values)}"))
     return checks
@@ -135,18 +156,24 @@ def record_checks(values: Sequence[Value], rules: Sequence[feeds.OnlyWhen | feed
 
 def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, ...]] = ()) -> str:
     """SQL: a row's first broken rule as {field, value, why, detail}, or NULL. `extra`: more
-    (condition, field, value as SQL, why[, detail]) checks, tried after the values'."""
+    (condition, field, value as SQL, why[, detail]) checks, tried after the values'.
+
+    Control characters and lengths are looked for field by field only in the rows where
+    all the fields' text together holds one, or is longer than a field may be: one regular
+    expression a row instead of one a field."""
     by_name = {v.name: v for v in values}
+    texts = {v.name: f"CAST({v.sql} AS VARCHAR)" for v in values}
+    together = f"concat({', '.join(texts.values())})"
+    control = [(f"regexp_matches({texts[v.name]}, '{CONTROL_CHARACTERS}')", v.name,
+                texts[v.name], "control_character") for v in values]
+    too_long = [(f"length({texts[v.name]}) > {v.field.max_length}", v.name, texts[v.name],
+                 "too_long") for v in values]
     branches = []
     for value in values:
-        text = f"CAST({value.sql} AS VARCHAR)"
-        branches.append((f"regexp_matches({text}, '{CONTROL_CHARACTERS}')", value.name, text,
-                         "control_character"))
-        branches.append((f"length({text}) > {value.field.max_length}", value.name, text,
-                         "too_long"))
+        text = texts[value.name]
         if value.json_type is not None:
             allowed = JSON_TYPES.get(value.field.kind, JSON_TEXT) + ("NULL",)
-            branches.append((f"{value.json_type} NOT IN ({', '.join(map(_literal, allowed))})",
+            branches.append((_not_one_of(value.json_type, allowed),
                              value.name, f"{value.json_type} || ' ' || {text}", "wrong_json_type"))
         if value.field.required:
             branches.append((f"nullif(trim({text}), '') IS NULL", value.name, text,
@@ -159,7 +186,13 @@ def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, ...]] = ()
             condition, why = kind
             branches.append((f"nullif(trim({text}), '') IS NOT NULL AND ({condition})",
                              value.name, text, why))
-    branches += extra
+    shortest = min(v.field.max_length for v in values)
+    return (f"coalesce(CASE WHEN regexp_matches({together}, '{CONTROL_CHARACTERS}') THEN "
+            f"{_case(control)} END,\n CASE WHEN length({together}) > {shortest} THEN "
+            f"{_case(too_long)} END,\n {_case([*branches, *extra])})")
+
+
+def _case(branches: Sequence[tuple[str, ...]]) -> str:
     whens = "\n".join(
         f"  WHEN {condition} THEN {{'field': {_literal(name)}, 'value': {shown_value}, "
         f"'why': '{why}', 'detail': {_literal(detail[0]) if detail else 'NULL'}}}"
@@ -191,12 +224,13 @@ def quarantine_invalid(landing: Landing, table: str, file: str, relation: str,
     `relation`, a FROM item over that table's rows) is not NULL to raw.quarantine; return
     how many. `raw_text`: the quarantined record's text, as SQL or from its ordinals."""
     text_sql = raw_text if isinstance(raw_text, str) else "NULL"
+    # Materialized: a filter on `failure` would otherwise evaluate it twice.
     failed = landing.con.execute(
+        f"WITH checked AS MATERIALIZED (SELECT *, {failure_sql} AS failure FROM {relation} "
+        "      WHERE _delivery_id = ? AND _file = ?) "
         f"SELECT _record_ordinal, failure.field, failure.value, failure.why, {text_sql}, "
-        "failure.detail "
-        f"FROM (SELECT *, {failure_sql} AS failure FROM {relation} "
-        "      WHERE _delivery_id = ? AND _file = ?) WHERE failure IS NOT NULL "
-        "ORDER BY _record_ordinal", [landing.delivery_id, file]).fetchall()
+        "failure.detail FROM checked WHERE failure IS NOT NULL ORDER BY _record_ordinal",
+        [landing.delivery_id, file]).fetchall()
     if not failed:
         return 0
     ordinals = [row[0] for row in failed]

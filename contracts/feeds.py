@@ -199,6 +199,25 @@ class OnlyWhen:
 
 
 @dataclass(frozen=True)
+class RequiredWhen:
+    """A record's `field` must be given when its `when` field is one of `values`."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A record's `field`, when given, is a code that its delivery's `file` lists (its
+    `column`): the registry's establishments."""
+
+    field: str
+    file: str
+    column: str
+
+
+@dataclass(frozen=True)
 class NotBefore:
     """A record's date `field`, when given, is not before its date `start`."""
 
@@ -291,10 +310,19 @@ REGISTRY_FIELDS: dict[str, dict[str, Field]] = {
     },
 }
 
-REGISTRY_RECORD_RULES: dict[str, tuple[OnlyWhen | NotBefore, ...]] = {
-    "internos.csv": tuple(OnlyWhen(column, "SITUACION_JURIDICA", ("SENTENCIADO",)) for column in (
-        "PENA_ANIOS", "PENA_MESES", "FECHA_SENTENCIA", "FECHA_VENCIMIENTO_PENA")),
-    "actividades.csv": (NotBefore("FECHA_FIN", "FECHA_INICIO"),),
+ESTABLECIMIENTO_LISTADO = ("establecimientos.csv", "COD_EP")
+REGISTRY_RECORD_RULES: dict[str, tuple[OnlyWhen | RequiredWhen | Listed | NotBefore, ...]] = {
+    "internos.csv": (
+        *(OnlyWhen(column, "SITUACION_JURIDICA", ("SENTENCIADO",)) for column in (
+            "PENA_ANIOS", "PENA_MESES", "FECHA_SENTENCIA", "FECHA_VENCIMIENTO_PENA")),
+        Listed("COD_EP", *ESTABLECIMIENTO_LISTADO)),
+    "movimientos.csv": (
+        RequiredWhen("COD_EP_ORIGEN", "TIPO_MOVIMIENTO", ("EGRESO", "TRASLADO")),
+        RequiredWhen("COD_EP_DESTINO", "TIPO_MOVIMIENTO", ("INGRESO", "TRASLADO")),
+        Listed("COD_EP_ORIGEN", *ESTABLECIMIENTO_LISTADO),
+        Listed("COD_EP_DESTINO", *ESTABLECIMIENTO_LISTADO)),
+    "actividades.csv": (NotBefore("FECHA_FIN", "FECHA_INICIO"),
+                        Listed("COD_EP", *ESTABLECIMIENTO_LISTADO)),
 }
 
 # The medio libre record, by JSON path (every field of the spec: an unknown key is not

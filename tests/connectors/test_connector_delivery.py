@@ -145,7 +145,7 @@ def test_a_symlink_pointing_outside_the_landing_root_refuses(con, tmp_path, make
     delivery = make_delivery("inpe_medio_libre", JSONL)
     (delivery.path / "casos-0001.jsonl").unlink()
     (delivery.path / "casos-0001.jsonl").symlink_to(outside)
-    assert_refused(con, delivery, "casos-0001.jsonl: resolves to .*outside.jsonl, outside the "
+    assert_refused(con, delivery, "casos-0001.jsonl: resolves to .*outside.jsonl', outside the "
                                   "landing root")
 
 

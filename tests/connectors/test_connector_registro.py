@@ -252,3 +252,26 @@ def test_a_record_that_contradicts_itself_or_repeats_a_key_is_quarantined(con, m
                             "record of the file (which one is meant is ambiguous)")),
         ("internos.csv", 5, ("duplicate_record: ID_INTERNO 'INT3' identifies more than one "
                             "record of the file (which one is meant is ambiguous)"))]
+
+
+def test_an_establishment_the_extract_does_not_list_quarantines_its_record(con, make_delivery,
+                                                                           rows):
+    files = registry(
+        internos=csv_file("internos.csv", interno("INT1"), with_field(interno("INT2"), "COD_EP",
+                                                                       "EP9999")),
+        movimientos=csv_file("movimientos.csv",
+                             "INT1|INGRESO|03/12/2024||EP0101|MANDATO_DETENCION|",
+                             "INT1|EGRESO|04/12/2024|||PENA_CUMPLIDA|",
+                             "INT1|TRASLADO|04/12/2024|EP0101|EP0202|REORDENAMIENTO|"))
+    # The manifest lists establecimientos.csv last: it still lands first.
+    files = {name: files[name] for name in reversed(files)}
+    result = land_delivery(con, make_delivery("inpe_registro", files))
+    assert (result.landed, result.quarantined) == (4, 3)
+    assert [(q["file"], q["record_ordinal"], q["reason"]) for q in rows(
+        "SELECT file, record_ordinal, reason FROM raw.quarantine ORDER BY 1, 2")] == [
+        ("internos.csv", 3, ("unknown_code: COD_EP 'EP9999' is not listed in the delivery's "
+                            "establecimientos.csv")),
+        ("movimientos.csv", 3, ("inconsistent: COD_EP_ORIGEN is required when TIPO_MOVIMIENTO is "
+                               "EGRESO or TRASLADO")),
+        ("movimientos.csv", 4, ("unknown_code: COD_EP_DESTINO 'EP0202' is not listed in the "
+                               "delivery's establecimientos.csv"))]
