@@ -34,9 +34,10 @@ def simulate(scale: float, seed: int, out: Path) -> dict:
     # One generator per writer, so a change in one feed's quirks leaves the others as they were.
     court = CourtWriter(world, random.Random(f"{seed}-court"))
     court_schedule = court.schedule()
+    sustained: set = set()
     manifests = {
         "pj_resoluciones": court.write(landing),
-        "inpe_registro": write_registry(world, landing, random.Random(f"{seed}-registry")),
+        "inpe_registro": write_registry(world, landing, random.Random(f"{seed}-registry"), sustained),
     }
     n = lambda k: max(1, int(k * scale + 0.5))
     manifests["inpe_medio_libre"], quarantine = write_medio_libre(
@@ -45,12 +46,13 @@ def simulate(scale: float, seed: int, out: Path) -> dict:
     )
     incomplete = write_incomplete_delivery(landing)
 
-    summary = write_truth(world, truth_dir, manifests, quarantine, court_schedule, incomplete, landing)
+    summary = write_truth(world, truth_dir, manifests, quarantine, court_schedule, incomplete, landing,
+                          sustained)
     return summary
 
 
 def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list[dict],
-                court_schedule: dict, incomplete: Path, landing: Path) -> dict:
+                court_schedule: dict, incomplete: Path, landing: Path, sustained: set) -> dict:
     delivered = {r.rid: r.person.pid for items in court_schedule.values() for r, _, _ in items}
     links = {
         "pj_resoluciones": delivered,
@@ -58,6 +60,7 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
         "inpe_medio_libre": {m.id_caso: m.person.pid for m in world.medio_libre},
     }
     alerts = truth.alerts(world)
+    executions = truth.order_executions(world, set(delivered), sustained)
     records = {src: sum(f["registros"] for m in ms for f in m["archivos"]) for src, ms in manifests.items()}
     doc = {
         "scale": world.scale,
@@ -70,6 +73,9 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
         "alerts": alerts,
         "alert_counts": dict(sorted(Counter(a["codigo_alerta"] for a in alerts).items())),
         "planted_alerts": truth.planted(world),
+        "alert_history": truth.alert_history(world),
+        "order_executions": executions,
+        "execution_indicators": truth.execution_indicators(executions),
         "quarantine": quarantine,
         "court_resolutions": {
             "distinct": len(delivered),
