@@ -24,7 +24,7 @@ ranked_{{ ambito | lower }} as (
         mes, tipo_orden, '{{ ambito }}' as ambito, {{ codigo }} as codigo_ambito,
         dias_ejecucion, en_espera,
         row_number() over (partition by mes, tipo_orden, {{ codigo }}, dias_ejecucion is null
-                           order by dias_ejecucion) as position,
+                           order by dias_ejecucion) as rank_executed,
         count(dias_ejecucion) over (partition by mes, tipo_orden, {{ codigo }}) as executed
     from counted
 ),
@@ -44,9 +44,9 @@ select
     codigo_ambito,
     cast(count(*) as integer) as ordenes,
     cast(count(dias_ejecucion) as integer) as ejecutadas,
-    cast(min(case when dias_ejecucion is not null and 100 * position >= 50 * executed
+    cast(min(case when dias_ejecucion is not null and 100 * rank_executed >= 50 * executed
                   then dias_ejecucion end) as integer) as mediana_dias,
-    cast(min(case when dias_ejecucion is not null and 100 * position >= 90 * executed
+    cast(min(case when dias_ejecucion is not null and 100 * rank_executed >= 90 * executed
                   then dias_ejecucion end) as integer) as p90_dias,
     cast(sum(case when dias_ejecucion <= 1 then 1 else 0 end) as integer) as ejecutadas_en_un_dia,
     cast({{ pct_half_up('sum(case when dias_ejecucion <= 1 then 1 else 0 end)', 'count(dias_ejecucion)') }}
