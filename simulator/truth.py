@@ -229,12 +229,12 @@ def execution_kind(r: Resolution) -> str | None:
 
 def order_executions(world: World, delivered: set[str],
                      sustained: set[tuple[str, str, date]]) -> list[dict]:
-    """Every order of the year with the movement that executed it (docs/outputs.md,
-    "Execution of court orders"), from the model: when each order was issued and when
-    the person was admitted or released. `delivered` holds the resolution ids the court
-    feed carried; `sustained` the movements whose DOCUMENTO_SUSTENTO names their case,
-    which is how the hub knows whose movement it is when the person never appears in a
-    registry extract."""
+    """Every order of the year, and every preventive term that ended in it, with what
+    executed it (docs/outputs.md, "Execution of court orders"), from the model: when each
+    order was issued and when the person was admitted or released. `delivered` holds the
+    resolution ids the court feed carried; `sustained` the movements whose
+    DOCUMENTO_SUSTENTO names their case, which is how the hub knows whose movement it is
+    when the person never appears in a registry extract."""
     held_on_a_cutoff = {s.person.pid for s in world.stays if any(s.held_on(c) for c in REGISTRY_CUTOFFS)}
     movements: dict[str, list[tuple]] = defaultdict(list)
     for s in world.stays:
@@ -246,28 +246,27 @@ def order_executions(world: World, delivered: set[str],
         for event in events:
             if s.person.pid in held_on_a_cutoff or (s.person.id_interno, event[1], event[0]) in sustained:
                 movements[s.person.pid].append(event)
+    for moves in movements.values():
+        moves.sort(key=lambda m: (m[0], m[1]))  # same day: EGRESO first
     held_on_c = {s.person.pid: s.establishment_on(C) for s in world.stays if s.held_on(C)}
     orders_of: dict[str, list[Resolution]] = defaultdict(list)
     for r in world.resolutions:
         if r.rid in delivered:
             orders_of[r.person.pid].append(r)
 
-    out = []
-    for r in world.resolutions:
-        kind = execution_kind(r)
-        if kind is None or r.rid not in delivered or not YEAR_START <= r.fecha <= C:
-            continue
+    def judge(r: Resolution, kind: str, since: date, expected: str, answers: list[tuple],
+              contrary: str | None) -> dict:
         pid = r.person.pid
-        moves = sorted(movements[pid], key=lambda m: (m[0], m[1]))  # same day: EGRESO first
-        before = [m for m in moves if m[0] < r.fecha]
-        after = [m for m in moves if m[0] >= r.fecha]
+        moves = movements[pid]
+        before = [m for m in moves if m[0] < since]
+        after = [m for m in moves if m[0] >= since]
         free = before[-1][1] == "EGRESO" if before else bool(after) and after[0][1] == "INGRESO"
-        executed = next((m for m in after if m[1] == ORDER_MOVEMENT[kind]), None)
-        undone = min((o.fecha for o in orders_of[pid] if order_kind(o) == CONTRARY_ORDER[kind]
+        executed = min(answers, default=None, key=lambda a: (a[0], a[2]))
+        undone = min((o.fecha for o in orders_of[pid] if contrary and order_kind(o) == contrary
                       and (o.fecha > r.fecha or (o.fecha == r.fecha and o.rid > r.rid))), default=None)
         if pid not in held_on_a_cutoff and not moves:
             reason = "PERSONA_FUERA_DEL_REGISTRO"
-        elif free == (kind == "LIBERTAD"):
+        elif free == (expected == "EGRESO"):
             reason = "MOVIMIENTO_ANTERIOR_A_LA_ORDEN"
         elif undone and (executed is None or undone < executed[0]):
             reason = "ORDEN_POSTERIOR_CONTRARIA"
@@ -277,15 +276,50 @@ def order_executions(world: World, delivered: set[str],
             reason = "SIN_MOVIMIENTO"
         waiting = reason == "SIN_MOVIMIENTO" or (kind == "INGRESO" and reason == "PERSONA_FUERA_DEL_REGISTRO")
         cod_ep = executed[3] if reason is None else (
-            held_on_c.get(pid) if kind == "LIBERTAD" and reason == "SIN_MOVIMIENTO" else None)
-        out.append({
+            held_on_c.get(pid) if expected == "EGRESO" and reason == "SIN_MOVIMIENTO" else None)
+        return {
             "resolucion_id": r.rid, "person_id": pid, "tipo_orden": kind,
-            "fecha_emision": r.fecha.isoformat(), "distrito_judicial": r.case.distrito,
+            "fecha_emision": r.fecha.isoformat(), "fecha_referencia": since.isoformat(),
+            "distrito_judicial": r.case.distrito,
             "fecha_ejecucion": executed[0].isoformat() if reason is None else None,
-            "dias_ejecucion": (executed[0] - r.fecha).days if reason is None else None,
+            "motivo_movimiento": executed[2] if reason is None else None,
+            "dias_ejecucion": (executed[0] - since).days if reason is None else None,
             "motivo_no_ejecutada": reason, "en_espera": waiting,
-            "dias_espera": (C - r.fecha).days if waiting else None, "cod_ep": cod_ep,
-        })
+            "dias_espera": (C - since).days if waiting else None, "cod_ep": cod_ep,
+        }
+
+    def moves_of(pid: str, tipo: str, since: date) -> list[tuple]:
+        return [m for m in movements[pid] if m[1] == tipo and m[0] >= since]
+
+    out = []
+    for r in world.resolutions:
+        kind = execution_kind(r)
+        if kind is None or r.rid not in delivered or not YEAR_START <= r.fecha <= C:
+            continue
+        expected = ORDER_MOVEMENT[kind]
+        out.append(judge(r, kind, r.fecha, expected, moves_of(r.person.pid, expected, r.fecha),
+                         CONTRARY_ORDER[kind]))
+
+    # Preventive terms: each case's latest PRISION_PREVENTIVA, prolonged, that ended in the
+    # year while it still held (no release and no sentence of the case before its end).
+    latest: dict[tuple[str, str], Resolution] = {}
+    for r in world.resolutions:
+        if r.tipo == "PRISION_PREVENTIVA" and r.rid in delivered:
+            key = (r.person.pid, r.case.expediente)
+            if key not in latest or (r.fecha, r.rid) > (latest[key].fecha, latest[key].rid):
+                latest[key] = r
+    for (pid, expediente), pp in latest.items():
+        case_orders = [o for o in orders_of[pid] if o.case.expediente == expediente]
+        months = pp.plazo_meses + sum(o.plazo_meses for o in case_orders
+                                      if o.tipo == "PROLONGACION_PRISION_PREVENTIVA" and o.fecha > pp.fecha)
+        end = add_months(pp.pp_inicio, months)
+        sentences = [o.fecha for o in case_orders if o.tipo == "SENTENCIA_CONDENATORIA" and o.fecha >= pp.fecha]
+        releases = [m[0] for m in moves_of(pid, "EGRESO", pp.fecha)]
+        if not YEAR_START <= end <= C or any(d < end for d in sentences + releases):
+            continue
+        answers = moves_of(pid, "EGRESO", end) + [(d, "SENTENCIA", "SENTENCIA_CONDENATORIA", None)
+                                                  for d in sentences]
+        out.append(judge(pp, "FIN_PRISION_PREVENTIVA", end, "EGRESO", answers, None))
     return out
 
 
@@ -302,7 +336,7 @@ def execution_indicators(executions: list[dict]) -> dict[str, dict]:
     for e in executions:
         if e["motivo_no_ejecutada"] is not None and not e["en_espera"]:
             continue
-        mes = e["fecha_emision"][:8] + "01"
+        mes = e["fecha_referencia"][:8] + "01"
         for ambito, codigo in (("NACIONAL", "PERU"),
                                ("DISTRITO_JUDICIAL", e["distrito_judicial"] or "SIN_DISTRITO"),
                                ("ESTABLECIMIENTO", e["cod_ep"] or "SIN_ESTABLECIMIENTO")):

@@ -76,16 +76,18 @@ def test_every_planted_alert_starts_on_the_cutoff_its_order_made_it_visible(epis
 
 
 def test_order_executions_equal_the_truth(con, truth, person_of):
-    columns = ("tipo_orden", "fecha_emision", "fecha_ejecucion", "dias_ejecucion", "motivo_no_ejecutada",
-               "en_espera", "dias_espera", "cod_ep", "distrito_judicial")
-    rows = con.rows(f"select resolucion_id, persona_key, {', '.join(columns)} from marts.ejecucion_ordenes")
-    found = {rid: (person_of(key), *(iso(v) if "fecha" in c else v for c, v in zip(columns, values)))
-             for rid, key, *values in rows}
-    expected = {e["resolucion_id"]: (e["person_id"], *(e[c] for c in columns))
+    columns = ("fecha_emision", "fecha_referencia", "fecha_ejecucion", "motivo_movimiento", "dias_ejecucion",
+               "motivo_no_ejecutada", "en_espera", "dias_espera", "cod_ep", "distrito_judicial")
+    rows = con.rows(f"select resolucion_id, tipo_orden, persona_key, {', '.join(columns)} "
+                    "from marts.ejecucion_ordenes")
+    found = {(rid, kind): (person_of(key), *(iso(v) if "fecha" in c else v for c, v in zip(columns, values)))
+             for rid, kind, key, *values in rows}
+    expected = {(e["resolucion_id"], e["tipo_orden"]): (e["person_id"], *(e[c] for c in columns))
                 for e in truth["order_executions"]}
     assert found == expected
     reasons = {e["motivo_no_ejecutada"] for e in truth["order_executions"]}
     assert {None, "SIN_MOVIMIENTO", "PERSONA_FUERA_DEL_REGISTRO", "MOVIMIENTO_ANTERIOR_A_LA_ORDEN"} <= reasons
+    assert {kind for _, kind in expected} == {"LIBERTAD", "INGRESO", "FIN_PRISION_PREVENTIVA"}
 
 
 def test_execution_indicators_equal_the_truth(con, truth):

@@ -13,6 +13,18 @@
     where recency = 1
 {% endmacro %}
 
+{#- A preventive term's end: the PRISION_PREVENTIVA `pp`'s start plus its months plus those
+    of the prolongations `pr` joined to it (is_later_prolongation; grouped by the term). -#}
+{% macro preventive_term_end(pp, pr) -%}
+{{ add_months(pp ~ '.pp_fecha_inicio', pp ~ '.pp_plazo_meses + coalesce(sum(' ~ pr ~ '.pp_plazo_meses), 0)') }}
+{%- endmacro %}
+
+{#- `pr` prolongs the PRISION_PREVENTIVA `pp`: a later PROLONGACION of the same person and case. -#}
+{% macro is_later_prolongation(pr, pp) -%}
+{{ pr }}.tipo = 'PROLONGACION_PRISION_PREVENTIVA' and {{ pr }}.persona_key = {{ pp }}.persona_key
+    and {{ pr }}.expediente = {{ pp }}.expediente and {{ pr }}.fecha_emision > {{ pp }}.fecha_emision
+{%- endmacro %}
+
 {#- The interoperability alerts of outputs.md (section 1) on every cut-off that
     `cutoffs_query` returns (one column, `c`): the one definition behind
     marts.alertas_interoperabilidad (the latest cut-off) and marts.alertas_historial
@@ -67,15 +79,9 @@ preventive_end as (
     select
         pp.c,
         pp.persona_key,
-        {{ add_months('pp.pp_fecha_inicio', 'pp.pp_plazo_meses + coalesce(sum(pr.pp_plazo_meses), 0)') }}
-            as fecha_fin
+        {{ preventive_term_end('pp', 'pr') }} as fecha_fin
     from latest_pp as pp
-    left join resolutions as pr
-        on pr.c = pp.c
-        and pr.persona_key = pp.persona_key
-        and pr.tipo = 'PROLONGACION_PRISION_PREVENTIVA'
-        and pr.expediente = pp.expediente
-        and pr.fecha_emision > pp.fecha_emision
+    left join resolutions as pr on pr.c = pp.c and {{ is_later_prolongation('pr', 'pp') }}
     group by pp.c, pp.persona_key, pp.pp_fecha_inicio, pp.pp_plazo_meses
 ),
 
@@ -177,8 +183,8 @@ select
 from alerts as a
 {% endmacro %}
 
-{#- Whether an order of marts.ejecucion_ordenes still waits on the cut-off: no movement
-    has executed it yet; an admission order also waits when its person is not in the
+{#- Whether a row of marts.ejecucion_ordenes still waits on the cut-off: nothing has
+    executed it yet; an admission order also waits when its person is not in the
     registry at all (never taken into custody). -#}
 {% macro waiting_order(tipo_orden, motivo_no_ejecutada) -%}
 coalesce({{ motivo_no_ejecutada }} = 'SIN_MOVIMIENTO'

@@ -13,7 +13,7 @@ with counted as (
     -- Orders that were executed or still wait: the others never asked INPE for anything.
     select
         *,
-        cast(date_trunc('month', fecha_emision) as date) as mes
+        cast(date_trunc('month', fecha_referencia) as date) as mes
     from {{ ref('ejecucion_ordenes') }}
     where motivo_no_ejecutada is null or en_espera
 ),
