@@ -13,6 +13,24 @@
     where recency = 1
 {% endmacro %}
 
+{#- Each person's latest resolution in `relation` (matching `condition`) on each cut-off of
+    `cutoffs` (column `c`): the one issued by the cut-off whose successor, in the person's
+    order (FechaEmision, then resolution id as latest_resolution_per_person), is issued
+    after it. One window over the resolutions and a range join, instead of ranking every
+    resolution again for every cut-off. -#}
+{% macro latest_resolution_on_each_cutoff(relation, cutoffs, condition='true') %}
+    select k.c, r.*
+    from (
+        select r.*, lead(fecha_emision) over (
+            partition by persona_key order by fecha_emision, resolucion_id collate "C"
+        ) as next_fecha_emision
+        from {{ relation }} as r
+        where {{ condition }}
+    ) as r
+    inner join {{ cutoffs }} as k
+        on r.fecha_emision <= k.c and (r.next_fecha_emision is null or r.next_fecha_emision > k.c)
+{% endmacro %}
+
 {#- A preventive term's end: the PRISION_PREVENTIVA `pp`'s start plus its months plus those
     of the prolongations `pr` joined to it (is_later_prolongation; grouped by the term). -#}
 {% macro preventive_term_end(pp, pr) -%}
@@ -44,35 +62,43 @@ held as (
 ),
 
 resolutions as (
-    select cutoff.c, r.*
-    from {{ ref('resolucion_judicial') }} as r
-    inner join cutoff on r.fecha_emision <= cutoff.c
-    where r.persona_key is not null
+    select * from {{ ref('resolucion_judicial') }} where persona_key is not null
 ),
 
 -- The standing order: the latest detention or release order (ties: the later id).
 standing as (
-    {{ latest_resolution_per_person('resolutions', per='c, persona_key') }}
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff') }}
 ),
 
 latest_effective_sentence as (
-    {{ latest_resolution_per_person('resolutions', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'", per='c, persona_key') }}
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'") }}
+),
+
+-- Whether the person has, by the cut-off, a condemnatory sentence / a detention order.
+first_dates as (
+    select
+        persona_key,
+        min(fecha_emision) as first_resolution,
+        min(case when tipo = 'SENTENCIA_CONDENATORIA' then fecha_emision end) as first_condemnatory,
+        min(case when orden = 'DETENCION' then fecha_emision end) as first_detention_order
+    from resolutions
+    group by persona_key
 ),
 
 person_facts as (
     select
-        c,
-        persona_key,
-        max(case when tipo = 'SENTENCIA_CONDENATORIA' then 1 else 0 end) = 1 as has_condemnatory,
-        max(case when orden = 'DETENCION' then 1 else 0 end) = 1 as has_detention_order
-    from resolutions
-    group by c, persona_key
+        cutoff.c,
+        f.persona_key,
+        coalesce(f.first_condemnatory <= cutoff.c, false) as has_condemnatory,
+        coalesce(f.first_detention_order <= cutoff.c, false) as has_detention_order
+    from first_dates as f
+    inner join cutoff on f.first_resolution <= cutoff.c
 ),
 
 -- Preventive-detention end: the latest PRISION_PREVENTIVA's start + its term +
--- every later prolongation in the same case.
+-- every later prolongation in the same case issued by the cut-off.
 latest_pp as (
-    {{ latest_resolution_per_person('resolutions', "tipo = 'PRISION_PREVENTIVA'", per='c, persona_key') }}
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'PRISION_PREVENTIVA'") }}
 ),
 
 preventive_end as (
@@ -81,21 +107,22 @@ preventive_end as (
         pp.persona_key,
         {{ preventive_term_end('pp', 'pr') }} as fecha_fin
     from latest_pp as pp
-    left join resolutions as pr on pr.c = pp.c and {{ is_later_prolongation('pr', 'pp') }}
+    left join resolutions as pr on {{ is_later_prolongation('pr', 'pp') }} and pr.fecha_emision <= pp.c
     group by pp.c, pp.persona_key, pp.pp_fecha_inicio, pp.pp_plazo_meses
 ),
 
+-- From which delivery a person has a medio libre case, and from when they are dead.
 in_medio_libre as (
-    select distinct cutoff.c, v.persona_key
-    from {{ ref('medida_medio_libre_version') }} as v
-    inner join cutoff on v.fecha_corte_entrega <= cutoff.c
+    select persona_key, min(fecha_corte_entrega) as desde
+    from {{ ref('medida_medio_libre_version') }}
+    group by persona_key
 ),
 
 deceased as (
-    select distinct cutoff.c, m.persona_key
-    from {{ ref('movimiento_penitenciario') }} as m
-    inner join cutoff on m.fecha_movimiento <= cutoff.c
-    where m.tipo_movimiento = 'EGRESO' and m.motivo = 'FALLECIMIENTO' and m.persona_key is not null
+    select persona_key, min(fecha_movimiento) as desde
+    from {{ ref('movimiento_penitenciario') }}
+    where tipo_movimiento = 'EGRESO' and motivo = 'FALLECIMIENTO' and persona_key is not null
+    group by persona_key
 ),
 
 held_alerts as (
@@ -156,8 +183,8 @@ not_held_alerts as (
     left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
     where s.orden = 'DETENCION'
       and not exists (select 1 from held as h where h.c = s.c and h.persona_key = s.persona_key)
-      and not exists (select 1 from in_medio_libre as m where m.c = s.c and m.persona_key = s.persona_key)
-      and not exists (select 1 from deceased as d where d.c = s.c and d.persona_key = s.persona_key)
+      and not exists (select 1 from in_medio_libre as m where m.persona_key = s.persona_key and m.desde <= s.c)
+      and not exists (select 1 from deceased as d where d.persona_key = s.persona_key and d.desde <= s.c)
       and (
           s.tipo = 'REVOCATORIA'
           or (s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_fecha_fin >= s.c)
