@@ -10,13 +10,16 @@ from hub.truth_check import persons_by_key
 from hub.warehouse import connect
 
 
-@pytest.fixture(scope="module")
-def con(built_warehouse):
-    with connect(str(built_warehouse), read_only=True) as warehouse:
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def con(request):
+    """The warehouse after the whole pipeline: the DuckDB file, then PostgreSQL."""
+    location = (str(request.getfixturevalue("built_warehouse")) if request.param == "duckdb"
+                else request.getfixturevalue("postgres_pipeline").warehouse_location)
+    with connect(location, read_only=True) as warehouse:
         yield warehouse
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def person_of(con, simulated):
     keys = persons_by_key(con, simulated / "truth")
     return lambda key: keys.get(key, key)
@@ -26,7 +29,7 @@ def iso(value) -> str | None:
     return None if value is None else str(value)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def episodes(con, person_of) -> dict[tuple, dict]:
     rows = con.rows("""
         select codigo_alerta, persona_key, expediente, fecha_primer_corte, fecha_ultimo_corte_abierta,
