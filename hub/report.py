@@ -259,6 +259,39 @@ def alert_charts(con: Warehouse) -> list[Chart]:
     ]
 
 
+def execution_charts(con: Warehouse) -> list[Chart]:
+    """How long court orders wait for INPE (marts.ejecucion_indicadores, docs/outputs.md)."""
+    within_a_day = con.rows(
+        """
+        select mes, pct_ejecutadas_en_un_dia from marts.ejecucion_indicadores
+        where tipo_orden = 'LIBERTAD' and ambito = 'NACIONAL' and pct_ejecutadas_en_un_dia is not null
+        order by mes""",
+    )
+    waiting = con.rows(
+        """
+        select tipo_orden, sum(en_espera) from marts.ejecucion_indicadores
+        where ambito = 'NACIONAL' group by 1 order by 1""",
+    )
+    series = [(month_label(m), float(v)) for m, v in within_a_day]
+    return [
+        Chart(
+            "libertades_en_un_dia",
+            "% de libertades ejecutadas el mismo día o el siguiente",
+            "Órdenes de libertad de cada mes con su EGRESO a 0 o 1 día de la FechaEmision.",
+            line_chart(series, " %", decimals=2),
+            len(series),
+        ),
+        Chart(
+            "ordenes_en_espera",
+            "Órdenes en espera al último corte",
+            "LIBERTAD: sin EGRESO; INGRESO: sin INGRESO; FIN_PRISION_PREVENTIVA: plazo vencido "
+            "sin egreso ni sentencia.",
+            bar_chart([Bar(t, int(n), "alert") for t, n in waiting]),
+            len(waiting),
+        ),
+    ]
+
+
 def productive_prisons_chart(con: Warehouse) -> Chart:
     rows = con.rows(
         """
@@ -376,6 +409,7 @@ def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
             *population_charts(con),
             occupancy_chart(con),
             *alert_charts(con),
+            *execution_charts(con),
             productive_prisons_chart(con),
             open_regime_chart(con),
             preventive_detention_chart(con),

@@ -27,9 +27,8 @@ def indicator_differences(con: Warehouse, truth: dict) -> list[tuple]:
     return diffs
 
 
-def alert_differences(con: Warehouse, truth_dir: Path) -> dict:
-    """Alerts found vs planted, matched through the person links of the truth."""
-    truth = json.loads((truth_dir / "truth.json").read_text())
+def persons_by_key(con: Warehouse, truth_dir: Path) -> dict[str, str]:
+    """persona_key -> the simulator's person id, through the truth's person links."""
     links = json.loads((truth_dir / "person_links.json").read_text())
     key_to_person = {}
     for fuente, fuente_id, key in con.rows(
@@ -37,6 +36,13 @@ def alert_differences(con: Warehouse, truth_dir: Path) -> dict:
         person = links.get(fuente, {}).get(fuente_id)
         if person:
             key_to_person[key] = person
+    return key_to_person
+
+
+def alert_differences(con: Warehouse, truth_dir: Path) -> dict:
+    """Alerts found vs planted, matched through the person links of the truth."""
+    truth = json.loads((truth_dir / "truth.json").read_text())
+    key_to_person = persons_by_key(con, truth_dir)
     found = {
         (code, key_to_person.get(key, key), str(ref), exp)
         for code, key, ref, exp in con.rows(

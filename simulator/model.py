@@ -83,6 +83,8 @@ PLANTED = {
     "INTERNO_SIN_MANDATO": 60,
     "MANDATO_SIN_INGRESO": 95,
 }
+# Days from a release order to its EGRESO: the same day, the next, 2-7 days, 8-30 days.
+RELEASE_DELAY_WEIGHTS = (45, 30, 17, 8)
 EMA_BY_DISTRICT = {name: f"EMA-{name.replace(' ', '-')}" for name, _ in JUDICIAL_DISTRICTS.values()}
 
 
@@ -634,7 +636,9 @@ class Simulator:
             "VIGILANCIA_ELECTRONICA": "VIGILANCIA_ELECTRONICA",
         }.get(motive)
         if release_resolution:
-            fecha = exit_day - timedelta(days=rng.randint(0, 1))
+            # INPE executes most releases the day they are ordered or the next; some wait.
+            delay = rng.choices((0, 1, rng.randint(2, 7), rng.randint(8, 30)), RELEASE_DELAY_WEIGHTS)[0]
+            fecha = exit_day - timedelta(days=max(0, min(delay, (exit_day - standing).days - 1)))
             organ = "JU" if release_resolution == "SENTENCIA_ABSOLUTORIA" else "JR"
             beneficio = motive if release_resolution == "BENEFICIO_PENITENCIARIO" else None
             self.resolve(case, person, release_resolution, fecha, organ=organ, beneficio=beneficio)

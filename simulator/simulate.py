@@ -19,6 +19,8 @@ from simulator.writers import (
 
 # Sender faults in the medio libre feed at scale 1 (at least one of each at any scale).
 ML_INVALID_LINES, ML_LINES_WITHOUT_ID, ML_REPEATED_LINES = 30, 10, 200
+# Up to this scale the truth carries every alert episode of the year (truth.alert_history).
+ALERT_HISTORY_MAX_SCALE = 0.25
 
 
 def simulate(scale: float, seed: int, out: Path) -> dict:
@@ -34,9 +36,10 @@ def simulate(scale: float, seed: int, out: Path) -> dict:
     # One generator per writer, so a change in one feed's quirks leaves the others as they were.
     court = CourtWriter(world, random.Random(f"{seed}-court"))
     court_schedule = court.schedule()
+    sustained: set = set()
     manifests = {
         "pj_resoluciones": court.write(landing),
-        "inpe_registro": write_registry(world, landing, random.Random(f"{seed}-registry")),
+        "inpe_registro": write_registry(world, landing, random.Random(f"{seed}-registry"), sustained),
     }
     n = lambda k: max(1, int(k * scale + 0.5))
     manifests["inpe_medio_libre"], quarantine = write_medio_libre(
@@ -45,12 +48,13 @@ def simulate(scale: float, seed: int, out: Path) -> dict:
     )
     incomplete = write_incomplete_delivery(landing)
 
-    summary = write_truth(world, truth_dir, manifests, quarantine, court_schedule, incomplete, landing)
+    summary = write_truth(world, truth_dir, manifests, quarantine, court_schedule, incomplete, landing,
+                          sustained)
     return summary
 
 
 def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list[dict],
-                court_schedule: dict, incomplete: Path, landing: Path) -> dict:
+                court_schedule: dict, incomplete: Path, landing: Path, sustained: set) -> dict:
     delivered = {r.rid: r.person.pid for items in court_schedule.values() for r, _, _ in items}
     links = {
         "pj_resoluciones": delivered,
@@ -58,6 +62,7 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
         "inpe_medio_libre": {m.id_caso: m.person.pid for m in world.medio_libre},
     }
     alerts = truth.alerts(world)
+    executions = truth.order_executions(world, set(delivered), sustained)
     records = {src: sum(f["registros"] for m in ms for f in m["archivos"]) for src, ms in manifests.items()}
     doc = {
         "scale": world.scale,
@@ -70,6 +75,11 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
         "alerts": alerts,
         "alert_counts": dict(sorted(Counter(a["codigo_alerta"] for a in alerts).items())),
         "planted_alerts": truth.planted(world),
+        # The rules re-applied on 12 cut-offs in Python: about 70 s at scale 1, so the
+        # history is left out of larger worlds (the tests' scales are far below).
+        "alert_history": truth.alert_history(world) if world.scale <= ALERT_HISTORY_MAX_SCALE else None,
+        "order_executions": executions,
+        "execution_indicators": truth.execution_indicators(executions),
         "quarantine": quarantine,
         "court_resolutions": {
             "distinct": len(delivered),

@@ -9,12 +9,12 @@ what the simulator meant to plant, so a test can check that the two agree
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from contracts import feeds
 from simulator.dates import REGISTRY_CUTOFFS, YEAR_START, add_months
-from simulator.model import C, Resolution, World
+from simulator.model import C, PlantedAlert, Resolution, World
 
 DETENTION = {"PRISION_PREVENTIVA", "PROLONGACION_PRISION_PREVENTIVA", "REVOCATORIA"}
 RELEASE = {"CESE_PRISION_PREVENTIVA", "SENTENCIA_ABSOLUTORIA", "SOBRESEIMIENTO", "ORDEN_LIBERTAD",
@@ -170,6 +170,185 @@ def planted(world: World) -> list[dict]:
         {"codigo_alerta": p.codigo, "person_id": p.person.pid, "id_interno": p.person.id_interno,
          "expediente": p.case.expediente, "cod_ep": p.cod_ep,
          "fecha_referencia": p.fecha_referencia.isoformat(),
-         "dias_abierta": (C - p.fecha_referencia).days}
+         "dias_abierta": (C - p.fecha_referencia).days,
+         "fecha_primer_corte": planted_first_cutoff(world, p).isoformat()}
         for p in world.planted
     ]
+
+
+def alert_history(world: World) -> list[dict]:
+    """The alerts of every registry cut-off as episodes: an alert's identity is (code,
+    person, case); consecutive cut-offs with it open are one episode; the first cut-off
+    without it closes the episode, and a later return opens another."""
+    episodes, open_now = [], {}
+    for c in REGISTRY_CUTOFFS:
+        today = {(a["codigo_alerta"], a["person_id"], a["expediente"]): a for a in alerts(world, c)}
+        for identity in [i for i in open_now if i not in today]:
+            episodes.append(dict(open_now.pop(identity), fecha_corte_cierre=c.isoformat()))
+        for identity, a in today.items():
+            episode = open_now.setdefault(identity, {
+                "codigo_alerta": identity[0], "person_id": identity[1], "expediente": identity[2],
+                "fecha_primer_corte": c.isoformat(), "cortes_abierta": 0})
+            episode.update(fecha_ultimo_corte_abierta=c.isoformat(), cod_ep=a["cod_ep"],
+                           fecha_referencia=a["fecha_referencia"], dias_abierta=a["dias_abierta"])
+            episode["cortes_abierta"] += 1
+    return episodes + [dict(e, fecha_corte_cierre=None) for e in open_now.values()]
+
+
+def planted_first_cutoff(world: World, p: PlantedAlert) -> date:
+    """The registry cut-off on which a planted alert first shows, from how it was planted
+    (not from the alert definitions): the first cut-off on or after the day its order or
+    situation made it true."""
+    stay = next((s for s in world.stays if s.person is p.person and (s.held_on(C) or s.exit_motive == "FUGA")),
+                None)
+    visible = {
+        "LIBERTAD_NO_EJECUTADA": p.fecha_referencia + timedelta(days=2),  # issued > 1 day before
+        "PRISION_PREVENTIVA_VENCIDA": p.fecha_referencia + timedelta(days=1),  # term ended before
+        "PENA_CUMPLIDA_SIN_EGRESO": p.fecha_referencia + timedelta(days=1),
+        "INTERNO_SIN_MANDATO": p.fecha_referencia,
+    }.get(p.codigo, p.fecha_referencia)
+    if p.codigo == "SITUACION_JURIDICA_DISCREPANTE" and stay.registry_sentence:
+        visible = stay.registry_sentence["fecha"]  # the registry says SENTENCIADO from then
+    if p.codigo == "MANDATO_SIN_INGRESO" and stay is not None:
+        visible = max(visible, stay.exit)  # escaped: not held from the day of the escape
+    return next(c for c in REGISTRY_CUTOFFS if c >= visible)
+
+
+ORDER_MOVEMENT = {"LIBERTAD": "EGRESO", "INGRESO": "INGRESO"}
+CONTRARY_ORDER = {"LIBERTAD": "DETENCION", "INGRESO": "LIBERTAD"}
+
+
+def execution_kind(r: Resolution) -> str | None:
+    """LIBERTAD for a release order, INGRESO for an order that puts someone in custody."""
+    if order_kind(r) == "LIBERTAD":
+        return "LIBERTAD"
+    if r.tipo in ("PRISION_PREVENTIVA", "REVOCATORIA") or is_effective_sentence(r):
+        return "INGRESO"
+    return None
+
+
+def order_executions(world: World, delivered: set[str],
+                     sustained: set[tuple[str, str, date]]) -> list[dict]:
+    """Every order of the year, and every preventive term that ended in it, with what
+    executed it (docs/outputs.md, "Execution of court orders"), from the model: when each
+    order was issued and when the person was admitted or released. `delivered` holds the
+    resolution ids the court feed carried; `sustained` the movements whose
+    DOCUMENTO_SUSTENTO names their case, which is how the hub knows whose movement it is
+    when the person never appears in a registry extract."""
+    held_on_a_cutoff = {s.person.pid for s in world.stays if any(s.held_on(c) for c in REGISTRY_CUTOFFS)}
+    movements: dict[str, list[tuple]] = defaultdict(list)
+    for s in world.stays:
+        events = []
+        if YEAR_START <= s.admission <= C:
+            events.append((s.admission, "INGRESO", s.admission_motive, s.segments[0][0]))
+        if s.exit and YEAR_START <= s.exit <= C:
+            events.append((s.exit, "EGRESO", s.exit_motive, s.establishment_on(s.exit)))
+        for event in events:
+            if s.person.pid in held_on_a_cutoff or (s.person.id_interno, event[1], event[0]) in sustained:
+                movements[s.person.pid].append(event)
+    for moves in movements.values():
+        moves.sort(key=lambda m: (m[0], m[1]))  # same day: EGRESO first
+    held_on_c = {s.person.pid: s.establishment_on(C) for s in world.stays if s.held_on(C)}
+    orders_of: dict[str, list[Resolution]] = defaultdict(list)
+    for r in world.resolutions:
+        if r.rid in delivered:
+            orders_of[r.person.pid].append(r)
+
+    def judge(r: Resolution, kind: str, since: date, expected: str, answers: list[tuple],
+              contrary: str | None) -> dict:
+        pid = r.person.pid
+        moves = movements[pid]
+        before = [m for m in moves if m[0] < since]
+        after = [m for m in moves if m[0] >= since]
+        free = before[-1][1] == "EGRESO" if before else bool(after) and after[0][1] == "INGRESO"
+        executed = min(answers, default=None, key=lambda a: (a[0], a[2]))
+        undone = min((o.fecha for o in orders_of[pid] if contrary and order_kind(o) == contrary
+                      and (o.fecha > r.fecha or (o.fecha == r.fecha and o.rid > r.rid))), default=None)
+        if pid not in held_on_a_cutoff and not moves:
+            reason = "PERSONA_FUERA_DEL_REGISTRO"
+        elif free == (expected == "EGRESO"):
+            reason = "MOVIMIENTO_ANTERIOR_A_LA_ORDEN"
+        elif undone and (executed is None or undone < executed[0]):
+            reason = "ORDEN_POSTERIOR_CONTRARIA"
+        elif executed:
+            reason = None
+        else:
+            reason = "SIN_MOVIMIENTO"
+        waiting = reason == "SIN_MOVIMIENTO" or (kind == "INGRESO" and reason == "PERSONA_FUERA_DEL_REGISTRO")
+        cod_ep = executed[3] if reason is None else (
+            held_on_c.get(pid) if expected == "EGRESO" and reason == "SIN_MOVIMIENTO" else None)
+        return {
+            "resolucion_id": r.rid, "person_id": pid, "tipo_orden": kind,
+            "fecha_emision": r.fecha.isoformat(), "fecha_referencia": since.isoformat(),
+            "distrito_judicial": r.case.distrito,
+            "fecha_ejecucion": executed[0].isoformat() if reason is None else None,
+            "motivo_movimiento": executed[2] if reason is None else None,
+            "dias_ejecucion": (executed[0] - since).days if reason is None else None,
+            "motivo_no_ejecutada": reason, "en_espera": waiting,
+            "dias_espera": (C - since).days if waiting else None, "cod_ep": cod_ep,
+        }
+
+    def moves_of(pid: str, tipo: str, since: date) -> list[tuple]:
+        return [m for m in movements[pid] if m[1] == tipo and m[0] >= since]
+
+    out = []
+    for r in world.resolutions:
+        kind = execution_kind(r)
+        if kind is None or r.rid not in delivered or not YEAR_START <= r.fecha <= C:
+            continue
+        expected = ORDER_MOVEMENT[kind]
+        out.append(judge(r, kind, r.fecha, expected, moves_of(r.person.pid, expected, r.fecha),
+                         CONTRARY_ORDER[kind]))
+
+    # Preventive terms: each case's latest PRISION_PREVENTIVA, prolonged, that ended in the
+    # year while it still held (no release and no sentence of the case before its end).
+    latest: dict[tuple[str, str], Resolution] = {}
+    for r in world.resolutions:
+        if r.tipo == "PRISION_PREVENTIVA" and r.rid in delivered:
+            key = (r.person.pid, r.case.expediente)
+            if key not in latest or (r.fecha, r.rid) > (latest[key].fecha, latest[key].rid):
+                latest[key] = r
+    for (pid, expediente), pp in latest.items():
+        case_orders = [o for o in orders_of[pid] if o.case.expediente == expediente]
+        months = pp.plazo_meses + sum(o.plazo_meses for o in case_orders
+                                      if o.tipo == "PROLONGACION_PRISION_PREVENTIVA" and o.fecha > pp.fecha)
+        end = add_months(pp.pp_inicio, months)
+        sentences = [o.fecha for o in case_orders if o.tipo == "SENTENCIA_CONDENATORIA" and o.fecha >= pp.fecha]
+        releases = [m[0] for m in moves_of(pid, "EGRESO", pp.fecha)]
+        if not YEAR_START <= end <= C or any(d < end for d in sentences + releases):
+            continue
+        answers = moves_of(pid, "EGRESO", end) + [(d, "SENTENCIA", "SENTENCIA_CONDENATORIA", None)
+                                                  for d in sentences]
+        out.append(judge(pp, "FIN_PRISION_PREVENTIVA", end, "EGRESO", answers, None))
+    return out
+
+
+def nearest_rank(sorted_values: list[int], percent: int) -> int | None:
+    """The smallest value with at least `percent` % of the values at or below it."""
+    if not sorted_values:
+        return None
+    return sorted_values[-(-percent * len(sorted_values) // 100) - 1]
+
+
+def execution_indicators(executions: list[dict]) -> dict[str, dict]:
+    """'mes|tipo_orden|ambito|codigo_ambito' -> the figures of marts.ejecucion_indicadores."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for e in executions:
+        if e["motivo_no_ejecutada"] is not None and not e["en_espera"]:
+            continue
+        mes = e["fecha_referencia"][:8] + "01"
+        for ambito, codigo in (("NACIONAL", "PERU"),
+                               ("DISTRITO_JUDICIAL", e["distrito_judicial"] or "SIN_DISTRITO"),
+                               ("ESTABLECIMIENTO", e["cod_ep"] or "SIN_ESTABLECIMIENTO")):
+            groups[f"{mes}|{e['tipo_orden']}|{ambito}|{codigo}"].append(e)
+    out = {}
+    for key, orders in groups.items():
+        days = sorted(e["dias_ejecucion"] for e in orders if e["dias_ejecucion"] is not None)
+        quick = sum(1 for d in days if d <= 1)
+        out[key] = {
+            "ordenes": len(orders), "ejecutadas": len(days),
+            "mediana_dias": nearest_rank(days, 50), "p90_dias": nearest_rank(days, 90),
+            "ejecutadas_en_un_dia": quick, "pct_ejecutadas_en_un_dia": pct(quick, len(days)),
+            "en_espera": sum(1 for e in orders if e["en_espera"]),
+        }
+    return out

@@ -211,7 +211,12 @@ def csv_bytes(header: tuple[str, ...], rows: list[list[str]], encoding: str) -> 
     return buffer.getvalue().encode(encoding)
 
 
-def write_registry(world: World, landing: Path, rng: random.Random) -> list[dict]:
+def write_registry(world: World, landing: Path, rng: random.Random,
+                   sustained: set[tuple[str, str, date]] | None = None) -> list[dict]:
+    """The registry's monthly extracts. `sustained`, when given, receives (ID_INTERNO,
+    TIPO_MOVIMIENTO, date) of every INGRESO and EGRESO whose DOCUMENTO_SUSTENTO names the
+    case: for the truth, the only link to a person who never appears in internos.csv."""
+    sustained = set() if sustained is None else sustained
     # Capacities scale with the population, so occupancy is realistic at any scale.
     eps = [[e.cod_ep, e.nombre, e.oficina_regional, e.departamento,
             str(max(1, int(e.capacidad * world.scale + 0.5)))]
@@ -244,6 +249,8 @@ def write_registry(world: World, landing: Path, rng: random.Random) -> list[dict
         for s in world.stays:
             sustento = s.case.expediente if rng.random() < 0.5 else ""
             if previous < s.admission <= cutoff:
+                if sustento:
+                    sustained.add((s.person.id_interno, "INGRESO", s.admission))
                 movimientos.append([s.person.id_interno, "INGRESO", ddmmyyyy(s.admission), "",
                                     s.segments[0][0], s.admission_motive, sustento])
             if s.transfer_motive and previous < s.segments[1][1] <= cutoff:
@@ -252,6 +259,8 @@ def write_registry(world: World, landing: Path, rng: random.Random) -> list[dict
             if s.exit and previous < s.exit <= cutoff:
                 # A death is always registered against its case file.
                 death = s.exit_motive == "FALLECIMIENTO"
+                if death or sustento:
+                    sustained.add((s.person.id_interno, "EGRESO", s.exit))
                 movimientos.append([s.person.id_interno, "EGRESO", ddmmyyyy(s.exit),
                                     s.establishment_on(s.exit), "", s.exit_motive,
                                     s.case.expediente if death else sustento])

@@ -1,13 +1,219 @@
 {#- Each person's latest resolution in `relation` among those matching `condition`
     (ties: the later resolution id, in byte order: collate "C" keeps PostgreSQL's
-    database collation from reordering ids, and DuckDB reads it as its own binary order). -#}
-{% macro latest_resolution_per_person(relation, condition='true') %}
+    database collation from reordering ids, and DuckDB reads it as its own binary order).
+    `per` is the partition: one latest resolution per person, or per cut-off and person. -#}
+{% macro latest_resolution_per_person(relation, condition='true', per='persona_key') %}
     select * from (
         select r.*, row_number() over (
-            partition by persona_key order by fecha_emision desc, resolucion_id collate "C" desc
+            partition by {{ per }} order by fecha_emision desc, resolucion_id collate "C" desc
         ) as recency
         from {{ relation }} as r
         where {{ condition }}
     ) as ranked
     where recency = 1
 {% endmacro %}
+
+{#- Each person's latest resolution in `relation` (matching `condition`) on each cut-off of
+    `cutoffs` (column `c`): the one issued by the cut-off whose successor, in the person's
+    order (FechaEmision, then resolution id as latest_resolution_per_person), is issued
+    after it. One window over the resolutions and a range join, instead of ranking every
+    resolution again for every cut-off. -#}
+{% macro latest_resolution_on_each_cutoff(relation, cutoffs, condition='true') %}
+    select k.c, r.*
+    from (
+        select r.*, lead(fecha_emision) over (
+            partition by persona_key order by fecha_emision, resolucion_id collate "C"
+        ) as next_fecha_emision
+        from {{ relation }} as r
+        where {{ condition }}
+    ) as r
+    inner join {{ cutoffs }} as k
+        on r.fecha_emision <= k.c and (r.next_fecha_emision is null or r.next_fecha_emision > k.c)
+{% endmacro %}
+
+{#- A preventive term's end: the PRISION_PREVENTIVA `pp`'s start plus its months plus those
+    of the prolongations `pr` joined to it (is_later_prolongation; grouped by the term). -#}
+{% macro preventive_term_end(pp, pr) -%}
+{{ add_months(pp ~ '.pp_fecha_inicio', pp ~ '.pp_plazo_meses + coalesce(sum(' ~ pr ~ '.pp_plazo_meses), 0)') }}
+{%- endmacro %}
+
+{#- `pr` prolongs the PRISION_PREVENTIVA `pp`: a later PROLONGACION of the same person and case. -#}
+{% macro is_later_prolongation(pr, pp) -%}
+{{ pr }}.tipo = 'PROLONGACION_PRISION_PREVENTIVA' and {{ pr }}.persona_key = {{ pp }}.persona_key
+    and {{ pr }}.expediente = {{ pp }}.expediente and {{ pr }}.fecha_emision > {{ pp }}.fecha_emision
+{%- endmacro %}
+
+{#- The interoperability alerts of outputs.md (section 1) on every cut-off that
+    `cutoffs_query` returns (one column, `c`): the one definition behind
+    marts.alertas_interoperabilidad (the latest cut-off) and marts.alertas_historial
+    (every registry cut-off). One row per cut-off, code and person.
+    "Held" = in the registry extract of that cut-off; a person's resolutions are those of
+    every case they are the subject of (matched across sources), issued by the cut-off,
+    in their current version (so a past cut-off is judged with today's corrections). -#}
+{% macro interop_alerts(cutoffs_query) %}
+with cutoff as (
+    {{ cutoffs_query }}
+),
+
+held as (
+    select cutoff.c, h.*
+    from {{ ref('situacion_juridica_historial') }} as h
+    inner join cutoff on h.fecha_corte = cutoff.c
+),
+
+resolutions as (
+    select * from {{ ref('resolucion_judicial') }} where persona_key is not null
+),
+
+-- The standing order: the latest detention or release order (ties: the later id).
+standing as (
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff') }}
+),
+
+latest_effective_sentence as (
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'") }}
+),
+
+-- Whether the person has, by the cut-off, a condemnatory sentence / a detention order.
+first_dates as (
+    select
+        persona_key,
+        min(fecha_emision) as first_resolution,
+        min(case when tipo = 'SENTENCIA_CONDENATORIA' then fecha_emision end) as first_condemnatory,
+        min(case when orden = 'DETENCION' then fecha_emision end) as first_detention_order
+    from resolutions
+    group by persona_key
+),
+
+person_facts as (
+    select
+        cutoff.c,
+        f.persona_key,
+        coalesce(f.first_condemnatory <= cutoff.c, false) as has_condemnatory,
+        coalesce(f.first_detention_order <= cutoff.c, false) as has_detention_order
+    from first_dates as f
+    inner join cutoff on f.first_resolution <= cutoff.c
+),
+
+-- Preventive-detention end: the latest PRISION_PREVENTIVA's start + its term +
+-- every later prolongation in the same case issued by the cut-off.
+latest_pp as (
+    {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'PRISION_PREVENTIVA'") }}
+),
+
+preventive_end as (
+    select
+        pp.c,
+        pp.persona_key,
+        {{ preventive_term_end('pp', 'pr') }} as fecha_fin
+    from latest_pp as pp
+    left join resolutions as pr on {{ is_later_prolongation('pr', 'pp') }} and pr.fecha_emision <= pp.c
+    group by pp.c, pp.persona_key, pp.pp_fecha_inicio, pp.pp_plazo_meses
+),
+
+-- From which delivery a person has a medio libre case, and from when they are dead.
+in_medio_libre as (
+    select persona_key, min(fecha_corte_entrega) as desde
+    from {{ ref('medida_medio_libre_version') }}
+    group by persona_key
+),
+
+deceased as (
+    select persona_key, min(fecha_movimiento) as desde
+    from {{ ref('movimiento_penitenciario') }}
+    where tipo_movimiento = 'EGRESO' and motivo = 'FALLECIMIENTO' and persona_key is not null
+    group by persona_key
+),
+
+held_alerts as (
+    select
+        h.c, 'LIBERTAD_NO_EJECUTADA' as codigo_alerta, h.persona_key, s.expediente, h.cod_ep,
+        s.fecha_emision as fecha_referencia,
+        'Orden de libertad (' || s.tipo || ' ' || s.resolucion_id || ') no ejecutada' as detalle
+    from held as h
+    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
+    where s.orden = 'LIBERTAD' and s.fecha_emision < h.c - 1
+
+    union all
+    select
+        h.c, 'PRISION_PREVENTIVA_VENCIDA', h.persona_key, s.expediente, h.cod_ep, pe.fecha_fin,
+        'Plazo de prision preventiva vencido el ' || cast(pe.fecha_fin as varchar) || ' sin prolongacion ni sentencia'
+    from held as h
+    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
+    inner join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
+    inner join preventive_end as pe on pe.c = h.c and pe.persona_key = h.persona_key
+    where s.orden = 'DETENCION' and not f.has_condemnatory and pe.fecha_fin < h.c
+
+    union all
+    select
+        h.c, 'PENA_CUMPLIDA_SIN_EGRESO', h.persona_key, s.expediente, h.cod_ep, s.pena_fecha_fin,
+        'Pena vencida el ' || cast(s.pena_fecha_fin as varchar) || ' sin egreso registrado'
+    from held as h
+    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
+    where s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_clase = 'PRIVATIVA_EFECTIVA'
+      and s.pena_fecha_fin < h.c
+
+    union all
+    select
+        h.c, 'SITUACION_JURIDICA_DISCREPANTE', h.persona_key, coalesce(e.expediente, h.expediente), h.cod_ep,
+        coalesce(e.fecha_emision, h.fecha_ingreso),
+        case when e.persona_key is not null
+             then 'Registro dice PROCESADO; existe sentencia condenatoria efectiva ' || e.resolucion_id
+             else 'Registro dice SENTENCIADO; no hay sentencia condenatoria efectiva' end
+    from held as h
+    left join latest_effective_sentence as e on e.c = h.c and e.persona_key = h.persona_key
+    where (h.situacion_juridica = 'PROCESADO' and e.persona_key is not null)
+       or (h.situacion_juridica = 'SENTENCIADO' and e.persona_key is null)
+
+    union all
+    select
+        h.c, 'INTERNO_SIN_MANDATO', h.persona_key, h.expediente, h.cod_ep, h.fecha_ingreso,
+        'Interno sin ninguna orden de detencion del Poder Judicial'
+    from held as h
+    left join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
+    where not coalesce(f.has_detention_order, false)
+),
+
+not_held_alerts as (
+    select
+        s.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, s.persona_key, s.expediente,
+        cast(null as varchar) as cod_ep, s.fecha_emision as fecha_referencia,
+        'Orden de detencion vigente (' || s.tipo || ' ' || s.resolucion_id || ') sin ingreso al penal' as detalle
+    from standing as s
+    left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
+    where s.orden = 'DETENCION'
+      and not exists (select 1 from held as h where h.c = s.c and h.persona_key = s.persona_key)
+      and not exists (select 1 from in_medio_libre as m where m.persona_key = s.persona_key and m.desde <= s.c)
+      and not exists (select 1 from deceased as d where d.persona_key = s.persona_key and d.desde <= s.c)
+      and (
+          s.tipo = 'REVOCATORIA'
+          or (s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_fecha_fin >= s.c)
+          or (s.tipo in ('PRISION_PREVENTIVA', 'PROLONGACION_PRISION_PREVENTIVA') and pe.fecha_fin >= s.c)
+      )
+),
+
+alerts as (
+    select * from held_alerts
+    union all
+    select * from not_held_alerts
+)
+
+select
+    a.codigo_alerta,
+    a.persona_key,
+    a.expediente,
+    a.cod_ep,
+    a.fecha_referencia,
+    cast(a.c - a.fecha_referencia as integer) as dias_abierta,
+    a.detalle,
+    a.c as fecha_corte
+from alerts as a
+{% endmacro %}
+
+{#- Whether a row of marts.ejecucion_ordenes still waits on the cut-off: nothing has
+    executed it yet; an admission order also waits when its person is not in the
+    registry at all (never taken into custody). -#}
+{% macro waiting_order(tipo_orden, motivo_no_ejecutada) -%}
+coalesce({{ motivo_no_ejecutada }} = 'SIN_MOVIMIENTO'
+         or ({{ tipo_orden }} = 'INGRESO' and {{ motivo_no_ejecutada }} = 'PERSONA_FUERA_DEL_REGISTRO'), false)
+{%- endmacro %}
