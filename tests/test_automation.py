@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from dagster._core.events import EngineEventData
 from hub_env import hub_environment
 
 from contracts import feeds
@@ -329,6 +330,14 @@ def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
                             tags={**host_tags(), PID_TAG: str(pid)})
         instance.add_run(run)
         runs[name] = run.run_id
+    # A run the daemon launched: queued a while, then its worker started and logged its pid.
+    launched = dg.DagsterRun(job_name=downstream_job.name, status=dg.DagsterRunStatus.STARTED,
+                             tags=host_tags())
+    instance.add_run(launched)
+    time.sleep(2)
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    instance.report_engine_event(f"Started process for run (pid: {worker.pid}).", launched,
+                                 EngineEventData.in_process(worker.pid))
     storage = instance.event_log_storage
     storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a run's first step does
     assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1  # dagster.yaml
@@ -344,6 +353,9 @@ def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
     assert "1 dead run" in result.skip_message
     assert instance.get_run_by_id(runs["killed"]).status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
+    assert instance.get_run_by_id(launched.run_id).status == dg.DagsterRunStatus.STARTED
+    worker.kill()
+    worker.wait()
     assert storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["alive"],
                                           "hub_dbt_models").is_claimed
 
