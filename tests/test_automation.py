@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from dagster._core.events import EngineEventData
 from hub_env import hub_environment
 
 from contracts import feeds
@@ -243,12 +244,14 @@ def automation_ticks(defs: dg.Definitions, instance: dg.DagsterInstance, cursor)
 
 def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
         simulated, tmp_path, hub_definitions):
-    """Deliveries arrive; the landing sensor's runs land them; automation builds dbt, the
-    gates, the marts and the extract in one run; nothing is requested afterwards."""
+    """The registry and medio libre deliver first: the landing sensor's runs land them and
+    the automation builds what follows them. The court feed delivers later: it is landed,
+    and one run builds dbt, the gates, the marts and the extract; then nothing is left."""
     from orchestration.pipeline import bound_to
 
     data = tmp_path / "data"
-    copy_deliveries(simulated, data / "landing", A_MONTH)
+    first, later = [d for d in A_MONTH if d[0] != PJ], [d for d in A_MONTH if d[0] == PJ]
+    copy_deliveries(simulated, data / "landing", first)
     with (hub_environment(data, data / "landing",
                           HUB_DAGSTER_STORAGE=data / "dagster",
                           HUB_DAGSTER_COMPUTE_LOGS=data / "dagster" / "logs") as settings,
@@ -256,16 +259,28 @@ def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
         resources = hub_definitions.build_resources(settings)
         defs = bound_to(hub_definitions.defs, resources)
         # The automation sensor ticks before anything lands (its first tick only starts
-        # watching), and after each landing.
-        started, keys, _ = automation_tick(defs, instance)
+        # watching), then after each landing.
+        evaluation, keys, _ = automation_tick(defs, instance)
         assert keys == []
+        cursor = evaluation.cursor
 
         landing_runs = execute(defs, instance, tick(instance, resources))
-        assert len(landing_runs) == len(A_MONTH) and all(r.success for r in landing_runs)
+        assert len(landing_runs) == len(first) and all(r.success for r in landing_runs)
+        evaluation, keys, run = automation_tick(defs, instance, cursor)
+        cursor = evaluation.cursor
+        # What follows the registry and medio libre only: dbt builds that subset (its tests
+        # that read court models wait for them); the gates may say the court feed is missing.
+        assert keys and not any(key.path[-1].startswith("stg_pj") for key in keys)
+        [dbt_step] = [e for e in run.all_events if e.step_key == "hub_dbt_models"
+                      and e.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")]
+        assert dbt_step.event_type_value == "STEP_SUCCESS"
 
+        copy_deliveries(simulated, data / "landing", later)
+        landing_runs = execute(defs, instance, tick(instance, resources))
+        assert len(landing_runs) == len(later) and all(r.success for r in landing_runs)
         # One run: a check is requested with its asset, so a blocking check holds what
         # follows within that run rather than until a later tick.
-        [built] = automation_ticks(defs, instance, started.cursor)
+        [built] = automation_ticks(defs, instance, cursor)
         assert dg.AssetKey(["estado_ejecucion_extract"]) in built
         assert any(key.path[0] == "marts" for key in built)
         extracts = sorted(p.name for p in settings.outbox_dir.iterdir()
@@ -315,6 +330,14 @@ def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
                             tags={**host_tags(), PID_TAG: str(pid)})
         instance.add_run(run)
         runs[name] = run.run_id
+    # A run the daemon launched: queued a while, then its worker started and logged its pid.
+    launched = dg.DagsterRun(job_name=downstream_job.name, status=dg.DagsterRunStatus.STARTED,
+                             tags=host_tags())
+    instance.add_run(launched)
+    time.sleep(2)
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    instance.report_engine_event(f"Started process for run (pid: {worker.pid}).", launched,
+                                 EngineEventData.in_process(worker.pid))
     storage = instance.event_log_storage
     storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a run's first step does
     assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1  # dagster.yaml
@@ -330,6 +353,9 @@ def test_the_dead_runs_sensor_frees_the_pool_of_a_killed_run(instance):
     assert "1 dead run" in result.skip_message
     assert instance.get_run_by_id(runs["killed"]).status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id(runs["alive"]).status == dg.DagsterRunStatus.STARTED
+    assert instance.get_run_by_id(launched.run_id).status == dg.DagsterRunStatus.STARTED
+    worker.kill()
+    worker.wait()
     assert storage.claim_concurrency_slot(WAREHOUSE_POOL, runs["alive"],
                                           "hub_dbt_models").is_claimed
 

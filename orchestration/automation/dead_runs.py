@@ -51,9 +51,8 @@ def heal_dead_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
         run = record.dagster_run
         if run.status == dg.DagsterRunStatus.NOT_STARTED and PID_TAG not in run.tags:
             continue  # waiting for the daemon to launch it, not dead
-        pid = run_pid(instance, run)
-        started = record.start_time or record.create_timestamp.timestamp()
-        if pid is None or process_alive(pid, since=started):
+        pid, seen_at = run_process(instance, record)
+        if pid is None or process_alive(pid, since=seen_at):
             continue
         instance.report_run_failed(run, message=f"The process of this run (pid {pid}) is gone "
                                                 "(killed); the hub marked it failed.")
@@ -93,18 +92,22 @@ def wait_for_the_pool(instance: dg.DagsterInstance, pool: str,
         time.sleep(POOL_POLL_SECONDS)
 
 
-def run_pid(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
-    """The pid of the process executing the run: its tag (`in_process_tags`), or in its
-    first engine event that has one (the run worker the launcher started)."""
+def run_process(instance: dg.DagsterInstance,
+                record: dg.RunRecord) -> tuple[int | None, float]:
+    """The pid of the process executing the run, and a moment when that process existed:
+    its tag and the run's creation (`in_process_tags`), or the first engine event that
+    names a pid and that event's time (the run worker the launcher started)."""
+    run = record.dagster_run
     if PID_TAG in run.tags:
-        return int(run.tags[PID_TAG])
-    for record in instance.get_records_for_run(
+        return int(run.tags[PID_TAG]), record.create_timestamp.timestamp()
+    for event_record in instance.get_records_for_run(
             run.run_id, of_type=DagsterEventType.ENGINE_EVENT, limit=20).records:
-        event = record.event_log_entry.dagster_event
+        entry = event_record.event_log_entry
+        event = entry.dagster_event
         pid = event.engine_event_data.metadata.get("pid") if event else None
         if pid is not None:
-            return int(pid.value)
-    return None
+            return int(pid.value), entry.timestamp
+    return None, 0.0
 
 
 def process_alive(pid: int, since: float) -> bool:
@@ -130,10 +133,9 @@ def process_alive(pid: int, since: float) -> bool:
 
 
 def _boot_time() -> float:
-    for line in Path("/proc/stat").read_text().splitlines():
-        if line.startswith("btime "):
-            return float(line.split()[1])
-    return time.time()
+    """When this machine booted, to the hundredth of a second (/proc/stat's btime is whole
+    seconds)."""
+    return time.time() - float(Path("/proc/uptime").read_text().split()[0])
 
 
 @dg.sensor(

@@ -52,9 +52,6 @@ from orchestration.resources import LandingZoneResource, WarehouseResource
 
 SOURCE_TAG, DELIVERY_TAG = "hub/source", "hub/delivery_id"
 MAX_FAILED_RUNS = 3  # per delivery (as it is now): then it waits for a person, or `hub run`
-UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-              dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
-              dg.DagsterRunStatus.CANCELING]
 
 DOWNSTREAM_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.groups("raw")
 
@@ -110,7 +107,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing: LandingZon
         source, cutoff = delivery.source, delivery.fecha_corte
         delivery_id = connectors.current_delivery_id(delivery)
         runs = context.instance.get_runs(dg.RunsFilter(tags={DELIVERY_TAG: delivery_id}))
-        if any(run.status in UNFINISHED for run in runs):
+        if any(not run.is_finished for run in runs):
             continue
         failed = sum(run.status == dg.DagsterRunStatus.FAILURE for run in runs)
         if failed >= MAX_FAILED_RUNS:

@@ -7,6 +7,7 @@ when it ends), in the warehouse pool.
 """
 
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,6 +65,10 @@ def hub_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     # dbt's unit tests check the SQL, not the data: they run in the test suite
     # (tests/test_pipeline.py), not on every delivery, as dbt advises for production.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    # The automation builds what follows the sources delivered so far, a subset: a test that
+    # also reads a model outside it waits until every model it reads is built ("cautious"),
+    # rather than failing on a table not created yet. A whole build selects every test.
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "cautious")
     yield from dbt.cli(args + ["--full-refresh"] * config.full_refresh, context=context).stream()
 
 
