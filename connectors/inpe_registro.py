@@ -126,7 +126,7 @@ _FIRST_FAILURE = {name: _first_failure(name) for name in feeds.REGISTRY_FILES}
 
 def _relation(name: str) -> str:
     """The file's landed rows, with the codes that the delivery's other files list (those
-    land first: `feeds.REGISTRY_FILES` order)."""
+    land first: `feeds.REGISTRY_FILES` order) and the copies of each unique field's value."""
     listed = [rule for rule in feeds.REGISTRY_RECORD_RULES.get(name, ())
               if isinstance(rule, feeds.Listed)]
     lists = "".join(
@@ -134,7 +134,9 @@ def _relation(name: str) -> str:
         f"{SCHEMA}.{REGISTRY_TABLES[rule.file]} AS listing WHERE listing._delivery_id = "
         f"landed._delivery_id) AS {row_rules.listed_column(rule)}"
         for rule in {row_rules.listed_column(rule): rule for rule in listed}.values())
-    return f"(SELECT *{lists} FROM {SCHEMA}.{REGISTRY_TABLES[name]} AS landed)"
+    counted = "".join(f", {row_rules.copies(column, column.lower())}"
+                      for column, field in feeds.REGISTRY_FIELDS[name].items() if field.unique)
+    return f"(SELECT *{lists}{counted} FROM {SCHEMA}.{REGISTRY_TABLES[name]} AS landed)"
 
 
 @contextmanager

@@ -115,6 +115,19 @@ def _date(sql: str) -> str:
     return f"coalesce(try_strptime(trim({sql}), '%d/%m/%Y'), try_strptime(trim({sql}), '%Y-%m-%d'))"
 
 
+def copies_column(field: str) -> str:
+    """The column of the checked relation that counts the records of the file holding a
+    unique field's value (a window in the relation: inside the check it costs twice all
+    the rest)."""
+    return f"_copies_{field.lower()}"
+
+
+def copies(field: str, column: str) -> str:
+    """SQL for `copies_column(field)`, over a raw table with lineage."""
+    return (f"count(*) OVER (PARTITION BY _delivery_id, _file, trim({column})) AS "
+            f"{copies_column(field)}")
+
+
 def listed_column(rule: feeds.Listed) -> str:
     """The column of the checked relation that holds the codes `rule`'s file lists."""
     return f"_listed_{rule.file.split('.')[0]}_{rule.column.lower()}"
@@ -179,7 +192,7 @@ def first_failure(values: Sequence[Value], extra: Sequence[tuple[str, ...]] = ()
             branches.append((f"nullif(trim({text}), '') IS NULL", value.name, text,
                              "missing_value"))
         if value.field.unique:
-            branches.append((f"count(*) OVER (PARTITION BY trim({text})) > 1", value.name, text,
+            branches.append((f"{copies_column(value.name)} > 1", value.name, text,
                              "duplicate_record"))
         kind = _kind_breaks(value, by_name)
         if kind is not None:
