@@ -283,8 +283,7 @@ def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
         [built] = automation_ticks(defs, instance, cursor)
         assert dg.AssetKey(["estado_ejecucion_extract"]) in built
         assert any(key.path[0] == "marts" for key in built)
-        extracts = sorted(p.name for p in settings.outbox_dir.iterdir()
-                          if not p.name.startswith("."))
+        extracts = sorted(p.name for p in settings.outbox_dir.glob("[0-9]*"))
         assert extracts == ["2024-01-31"]
         assert (settings.outbox_dir / "2024-01-31" / "manifest.json").is_file()
         with resources["warehouse"].connect(read_only=True) as con:

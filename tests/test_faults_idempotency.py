@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from hub_env import TEST_PSEUDONYM_KEY
 
@@ -103,17 +104,25 @@ def published_folders(outbox: Path) -> list[Path]:
     return sorted(p for p in outbox.iterdir() if p.name[:1].isdigit()) if outbox.exists() else []
 
 
+# What says which publication a file is, not what it publishes: a republication of the
+# same data is a new revision, and the same rows may come from other deliveries' bytes.
+PUBLICATION_FIELDS = {"revision", "source_deliveries"}
+
+
 def outbox_snapshot(outbox: Path) -> dict[str, object]:
-    """Every published file: its sha256, or for a manifest its content minus the run and
-    revision (a republication of the same data is a new revision of the same extract)."""
+    """Every published file: its sha256; for the Parquet file its rows; for a manifest its
+    content minus the run, the publication and the Parquet file's bytes."""
     snapshot = {}
     for folder in published_folders(outbox):
         for path in sorted(folder.iterdir()):
             rel = f"{folder.name}/{path.name}"
             if path.name == "manifest.json":
                 doc = _without_run(json.loads(path.read_text()))
-                doc.pop("revision", None)
-                snapshot[rel] = doc
+                snapshot[rel] = {
+                    **{k: v for k, v in doc.items() if k not in PUBLICATION_FIELDS},
+                    "files": [f for f in doc["files"] if not f["name"].endswith(".parquet")]}
+            elif path.suffix == ".parquet":
+                snapshot[rel] = pq.read_table(path).replace_schema_metadata(None).to_pylist()
             else:
                 snapshot[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return snapshot

@@ -201,7 +201,7 @@ def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings)
         "select column_name from (describe extract) where column_name != 'alertas'").fetchall()]
     extract_columns += [("extract_alerts", c) for (c,) in con.execute(
         "select column_name from (describe extract_alerts)").fetchall()]
-    marts = [(f'wh.marts."{t}"', c) for t, c in marts_columns(con)]
+    marts = [(f'{marts_catalog(con)}.marts."{t}"', c) for t, c in marts_columns(con)]
     persons_of_marts = [(t, c) for t, c in marts if c == "persona_key"]
     persons_of_extract = [("extract", c) for c in EXTRACT_PERSON_IDENTIFIERS]
     assert persons_of_marts and {c for _, c in extract_columns} >= set(EXTRACT_PERSON_IDENTIFIERS)
