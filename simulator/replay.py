@@ -100,12 +100,14 @@ def database_snapshot(path: Path, schemas: Sequence[str]) -> dict[str, list[tupl
 
 def snapshot(data: Path) -> dict[str, object]:
     """What users get from a data folder: the warehouse's interop and marts, the analysts'
-    database, and every published extract's rows (Parquet, which carries the same rows as
-    the XML)."""
+    database, and the latest cut-off's published extract rows (Parquet, which carries the
+    same rows as the XML). Extracts of earlier cut-offs are left out: a replay publishes
+    them on the way, one run over all does not."""
+    published = sorted((data / "outbox").glob("[0-9]*"))[-1:]
     extracts = {
         f"outbox/{folder.name}": [tuple(map(str, r.values())) for r in
                                   pq.read_table(folder / "estado_ejecucion.parquet").to_pylist()]
-        for folder in sorted((data / "outbox").glob("[0-9]*"))}
+        for folder in published}
     return {
         "warehouse": database_snapshot(data / "warehouse.duckdb", ["interop", "marts"]),
         "analyst": database_snapshot(data / "analyst.duckdb", ["marts"]),

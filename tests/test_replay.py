@@ -1,14 +1,18 @@
 """Deliveries arriving one at a time end where one run over all of them ends.
 
-A small landing zone (the first weeks of the simulated year) is replayed into an empty
-landing zone in two interleavings of the sources, one folder per run (data files first,
-manifest last), each followed by `run_all` on the project's own Dagster instance
-configuration (dagster.yaml, with its warehouse pool). The second replay also receives
-a medio libre folder corrected (its last record withdrawn) and then sent back as it
+A simulated year is replayed into an empty landing zone, in two interleavings of the
+sources, each step followed by `run_all` on the project's own Dagster instance
+configuration (dagster.yaml, with its warehouse pool); every folder is copied as senders
+write it, data files first and the manifest last. The year up to November arrives in
+a few grouped steps (one source at a time: the hub waits for the others), then the
+year's last deliveries arrive one per run. The second replay also receives medio
+libre's last folder corrected (its last record withdrawn) and then sent back as it
 first was. Both must end with the same warehouse (interop, marts), analysts' database
-and extract as one run over the whole zone: table contents, not counts.
+and extract as one run over the whole year: table contents, not counts.
 
-At scale: `uv run python scripts/replay.py --scale 0.1` replays the whole demo year.
+The quality gates judge a year: a zone of a few weeks fails the plausibility of matched
+court subjects by design, hence the grouped start. At scale:
+`uv run python scripts/replay.py --scale 0.1` replays every delivery of the demo year.
 """
 
 from __future__ import annotations
@@ -26,10 +30,8 @@ from simulator.redeliveries import correct_delivery
 from simulator.replay import Folder, deliver, differences, folders, replay, snapshot
 
 SCALE, SEED = 0.01, 5
-LAST_CUTOFF = "2024-01-31"  # one registry and medio libre cut-off, the court's last weeks before it
-COURT_WEEKS = 3  # enough subjects for the plausibility gate, the last recent enough
-# The blocking checks that judge how much of the sources has arrived.
-ARRIVAL_RULES = ("sources_fresh", "unmatched_court_subjects_plausible")
+LAST_DELIVERIES_FROM = "2024-12-29"  # these arrive one per run; the year before, grouped
+COURT, REGISTRY, MEDIO_LIBRE = "pj_resoluciones", "inpe_registro", "inpe_medio_libre"
 
 
 def run_hub(data: Path, landing: Path, definitions) -> dict:
@@ -44,18 +46,24 @@ def run_hub(data: Path, landing: Path, definitions) -> dict:
 
 @pytest.fixture(scope="module")
 def zone(tmp_path_factory) -> tuple[Path, list[Folder]]:
-    """The landing zone to replay, and its folders."""
+    """The simulated year's landing zone (complete deliveries only), and its folders."""
     out = tmp_path_factory.mktemp("replay-source")
     simulate(SCALE, SEED, out)
     landing = out / "landing"
-    court = [f for f in folders(landing) if f.source == "pj_resoluciones"
-             and f.fecha_corte <= LAST_CUTOFF][-COURT_WEEKS:]
-    chosen = [f for f in folders(landing) if f.fecha_corte <= LAST_CUTOFF
-              and f.source != "pj_resoluciones"] + court
+    complete = folders(landing)
     for folder in folders(landing, complete_only=False):
-        if folder not in chosen:
+        if folder not in complete:
             shutil.rmtree(folder.path(landing))
-    return landing, sorted(chosen)
+    return landing, complete
+
+
+def split(chosen: list[Folder]) -> tuple[dict[str, list[Folder]], list[Folder]]:
+    """The year before the last deliveries, per source; and the last deliveries."""
+    earlier = {source: [f for f in chosen if f.source == source
+                        and f.fecha_corte < LAST_DELIVERIES_FROM]
+               for source in (COURT, REGISTRY, MEDIO_LIBRE)}
+    last = [f for f in chosen if f.fecha_corte >= LAST_DELIVERIES_FROM]
+    return earlier, last
 
 
 @pytest.fixture(scope="module")
@@ -68,66 +76,59 @@ def all_at_once(zone, hub_definitions, tmp_path_factory) -> dict:
     return snapshot(data)
 
 
-def test_date_order_then_registry_last(zone, all_at_once, hub_definitions, tmp_path):
-    """Court weeks first, then medio libre, the registry last: the hub waits (builds and
-    publishes nothing, fails nothing) until the last source's first delivery."""
+def assert_published(report: dict) -> None:
+    assert all(report["outcomes"].values()), report
+    assert report["publication"]["estado"] == "publicado", report
+
+
+def test_court_first_then_the_last_deliveries_in_date_order(zone, all_at_once, hub_definitions,
+                                                             tmp_path):
+    """The court's year, then medio libre's: the hub waits (builds, publishes and fails
+    nothing) until the registry's arrives; then the last deliveries one by one."""
     landing, chosen = zone
-    order = [f for f in chosen if f.source == "pj_resoluciones"] + \
-            [f for f in chosen if f.source == "inpe_medio_libre"] + \
-            [f for f in chosen if f.source == "inpe_registro"]
-    target = tmp_path / "landing"
-    steps = replay(landing, target, [[f] for f in order],
-                   lambda: run_hub(tmp_path / "data", target, hub_definitions))
-    for step in steps[:-1]:
-        assert "inpe_registro" in step.report["waiting"], step
+    earlier, last = split(chosen)
+    assert len(last) >= 3 and {f.source for f in last} == {COURT, REGISTRY, MEDIO_LIBRE}
+    target, data = tmp_path / "landing", tmp_path / "data"
+    steps = replay(landing, target,
+                   [earlier[COURT], earlier[MEDIO_LIBRE], earlier[REGISTRY], *([f] for f in last)],
+                   lambda: run_hub(data, target, hub_definitions))
+    for step, waiting in zip(steps[:2], ([REGISTRY, MEDIO_LIBRE], [REGISTRY]), strict=True):
+        assert step.report["waiting"] == waiting, step
         assert all(step.report["outcomes"].values()) and "downstream" not in step.report["outcomes"]
-        assert step.report["publication"] is None
-    last = steps[-1].report
-    assert last["waiting"] == [] and all(last["outcomes"].values()), last
-    assert differences(all_at_once, snapshot(tmp_path / "data")) == []
+        assert step.report["publication"] is None and not step.report["blocked"]
+    for step in steps[2:]:
+        assert_published(step.report)
+    assert differences(all_at_once, snapshot(data)) == []
 
 
 def test_registry_first_court_last_with_a_redelivery(zone, all_at_once, hub_definitions,
                                                      tmp_path):
-    """The registry first, then medio libre, then each court week (every run from the
-    third builds and publishes on what came before); then medio libre's folder corrected (B) and sent
-    back as it first was (A again): the end state is A's."""
+    """The registry's and medio libre's year together (waiting for the court), then the
+    court's; the last deliveries one by one, registry first, court last; then medio
+    libre's last folder corrected (B) and sent back as it first was (A again): the end
+    state is A's."""
     landing, chosen = zone
-    order = [f for f in chosen if f.source == "inpe_registro"] + \
-            [f for f in chosen if f.source == "inpe_medio_libre"] + \
-            [f for f in chosen if f.source == "pj_resoluciones"]
+    earlier, last = split(chosen)
+    order = sorted(last, key=lambda f: (f.source != REGISTRY, f.source == COURT, f.fecha_corte))
     target, data = tmp_path / "landing", tmp_path / "data"
 
     def run() -> dict:
         return run_hub(data, target, hub_definitions)
 
-    steps = replay(landing, target, [[f] for f in order], run)
-    # A build on part of the court's weeks may be held back by the batch rules that judge
-    # how much has arrived (the court feed lagging the registry's cut-off, too few court
-    # subjects matched): then it is blocked, said why, and nothing fails besides.
-    for step in steps[2:-1]:
-        report, publication = step.report, step.report["publication"]
-        assert all(ok for name, ok in report["outcomes"].items() if name != "downstream")
-        if report["blocked"]:
-            assert publication["estado"] == "bloqueado" and not report["outcomes"]["downstream"]
-            assert all(line.startswith(ARRIVAL_RULES) for line in report["blocked"]), report
-            assert all(name in publication["motivo"] for name in ARRIVAL_RULES
-                       if any(line.startswith(name) for line in report["blocked"]))
-        else:
-            assert report["outcomes"]["downstream"] and publication["estado"] == "publicado"
-    last = steps[-1].report
-    assert all(last["outcomes"].values()) and last["publication"]["estado"] == "publicado", last
+    steps = replay(landing, target, [earlier[REGISTRY] + earlier[MEDIO_LIBRE], earlier[COURT],
+                                     *([f] for f in order)], run)
+    assert steps[0].report["waiting"] == [COURT]
+    for step in steps[1:]:
+        assert_published(step.report)
     assert differences(all_at_once, snapshot(data)) == []
 
-    (medio_libre,) = [f for f in chosen if f.source == "inpe_medio_libre"]
+    [medio_libre] = [f for f in last if f.source == MEDIO_LIBRE]
     folder = medio_libre.path(target)
     jsonl = next(p.name for p in folder.iterdir() if p.suffix == ".jsonl")
     correct_delivery(folder, jsonl)
-    corrected = run()
-    assert all(corrected["outcomes"].values()), corrected
+    assert_published(run())
     assert differences(all_at_once, snapshot(data)) != []  # B is not A
     shutil.rmtree(folder)
     deliver(landing, target, medio_libre)
-    again = run()
-    assert all(again["outcomes"].values()), again
+    assert all(run()["outcomes"].values())
     assert differences(all_at_once, snapshot(data)) == []
