@@ -14,5 +14,8 @@ FOLLOW_UPSTREAM = (dg.AutomationCondition.eager().ignore(LANDING_LEDGER)
                    & dg.AutomationCondition.all_deps_blocking_checks_passed().ignore(LANDING_LEDGER))
 
 # A check is requested with its asset, in the same tick: the run then holds what follows
-# until the check's verdict (a blocking check), instead of leaving it to a later tick.
-CHECK_WITH_ITS_ASSET = dg.AutomationCondition.any_deps_updated().ignore(LANDING_LEDGER)
+# until the check's verdict (a blocking check), instead of leaving it to a later tick. Not
+# while a table it reads is missing: a dbt relationships test reads two models, and the
+# other one's update alone must not run it before its own model exists.
+CHECK_WITH_ITS_ASSET = (dg.AutomationCondition.any_deps_updated().ignore(LANDING_LEDGER)
+                        & ~dg.AutomationCondition.any_deps_missing().ignore(LANDING_LEDGER))
