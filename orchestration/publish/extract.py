@@ -36,7 +36,7 @@ from hub.pseudonyms import extract_person_ids, pseudonym_key
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import CHECKS, Verdict
-from orchestration.quality.gate import decide
+from orchestration.quality.gate import decide, gated_deps
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
@@ -462,8 +462,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 @dg.asset(
-    deps=sorted({*READS, *(dg.AssetKey(list(s.asset)) for s in CHECKS.values())},
-                key=lambda k: k.to_user_string()),
+    deps=gated_deps(READS),
     pool=WAREHOUSE_POOL,
     output_required=False,  # nothing is materialised while the hub waits for a source
     group_name="publication",

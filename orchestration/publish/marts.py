@@ -26,8 +26,7 @@ import duckdb
 
 from hub.permissions import private_dir, restrict
 from orchestration.conditions import FOLLOW_UPSTREAM
-from orchestration.quality.checks import CHECKS
-from orchestration.quality.gate import Decision, decide
+from orchestration.quality.gate import Decision, decide, gated_deps
 from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, WarehouseResource
 from orchestration.transform.assets import hub_dbt_models
 
@@ -143,8 +142,7 @@ def write_analyst_database(target: Path, decision: Decision, run_id: str,
 
 @dg.asset(
     key=["publication", "analyst_database"],
-    deps=sorted({*MARTS, *(dg.AssetKey(list(s.asset)) for s in CHECKS.values())},
-                key=lambda k: k.to_user_string()),
+    deps=gated_deps(MARTS),
     pool=WAREHOUSE_POOL,
     output_required=False,  # nothing is materialised while the hub waits for a source
     group_name="publication",

@@ -9,12 +9,21 @@ Both publications (the analysts' marts and the Poder Judicial's extract) ask `de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import dagster as dg
+
 from contracts import feeds
 from hub.warehouse import Warehouse
-from orchestration.quality.checks import BLOCKING_CHECKS, Verdict, latest_cutoff, latest_verdicts
+from orchestration.quality.checks import (
+    BLOCKING_CHECKS,
+    CHECKS,
+    Verdict,
+    latest_cutoff,
+    latest_verdicts,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,13 @@ class Decision:
             return (f"{len(self.problems)} blocking check(s) for cut-off {self.cutoff} did not "
                     "pass:\n- " + "\n- ".join(self.problems))
         return None
+
+
+def gated_deps(reads: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
+    """A publication's upstream assets: what it reads, and every asset a quality check
+    judges (so that it follows the checks in the lineage and in automation)."""
+    return sorted({*reads, *(dg.AssetKey(list(s.asset)) for s in CHECKS.values())},
+                  key=lambda k: k.to_user_string())
 
 
 def sources_waiting(con: Warehouse) -> list[str]:
