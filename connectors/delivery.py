@@ -1,6 +1,6 @@
 """What every connector shares: finding deliveries, trusting a manifest, landing with lineage.
 
-A delivery is published whole or not at all (shared/specs/feeds.md): the manifest
+A delivery is published whole or not at all (docs/feeds.md): the manifest
 and the files' presence are checked before anything is read, each file's sha256 on
 the very bytes its connector parses (read once), each delivery lands in one DuckDB
 transaction, and a refusal leaves nothing but one `refused` row in `raw.deliveries`

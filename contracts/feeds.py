@@ -1,4 +1,4 @@
-"""The source feeds' contract (shared/specs/feeds.md) as data.
+"""The source feeds' contract (docs/feeds.md) as data.
 
 One definition serves the simulator that writes the feeds, the connectors that
 read them and the tests that check both. Change the spec, change this file.

@@ -3,7 +3,7 @@
 Everything the three feeds say is derived from this model, so the feeds agree
 with each other except where a discrepancy is planted on purpose (and recorded
 in the truth). Counts are calibrated so that at scale 1 the last cut-off
-reproduces the December 2024 figures of shared/specs/outputs.md exactly.
+reproduces the December 2024 figures of docs/outputs.md exactly.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ground truth of a simulated year, computed from the model (not from the files).
 
-Indicators follow shared/specs/outputs.md for every registry cut-off; alerts are
+Indicators follow docs/outputs.md for every registry cut-off; alerts are
 re-derived on the last cut-off from the alert definitions, independently of
 what the simulator meant to plant, so a test can check that the two agree
 (every planted discrepancy, and no accidental one).

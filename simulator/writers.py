@@ -1,4 +1,4 @@
-"""Write a World as the three institutions deliver it (shared/specs/feeds.md).
+"""Write a World as the three institutions deliver it (docs/feeds.md).
 
 The model is clean; the senders are not. Each writer adds the quirks the spec
 says its sender has, and records in the truth every record a connector must

@@ -1,4 +1,4 @@
-"""No name and no document number in schema `marts` (shared/specs/outputs.md, section 1).
+"""No name and no document number in schema `marts` (docs/outputs.md, section 1).
 
 Analysts see persons only as pseudonymous keys. These tests look at what the marts
 hold, whatever the models meant to hold: every column of every table and view,

@@ -1,4 +1,4 @@
-"""The simulator writes what shared/specs/feeds.md describes, and its truth matches its output."""
+"""The simulator writes what docs/feeds.md describes, and its truth matches its output."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The extract for the Poder Judicial (shared/specs/outputs.md, section 2): write, audit, publish.
+"""The extract for the Poder Judicial (docs/outputs.md, section 2): write, audit, publish.
 
 Published only when the publication gate (orchestration/publish/gate.py) allows it;
 otherwise it raises (a blocking check did not pass) or does nothing (a source has not

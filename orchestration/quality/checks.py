@@ -6,8 +6,9 @@ its SQL data source returns nothing on DuckDB) and writes once. It reads only th
 columns the expectations read, and a check's whole batch only if it did not pass. Each
 suite is still its own check on its own asset; batch rules are blocking.
 
-A blocking check protects only the run it is in (shared/STACK.md), so every verdict
-is appended to `audit.check_verdicts` and publication re-reads the stored verdicts.
+A blocking check protects only the run it is in (Dagster does not gate later runs on
+it), so every verdict is appended to `audit.check_verdicts` and publication re-reads the
+stored verdicts.
 Rows that fail a row rule are appended to `audit.quarantine_rows`; each run writes a
 readable report to `$HUB_DATA_DIR/reports/validation/<run_id>/index.html`.
 """

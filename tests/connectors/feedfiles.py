@@ -1,4 +1,4 @@
-"""Small hand-made feed files, written the way shared/specs/feeds.md says senders write them."""
+"""Small hand-made feed files, written the way docs/feeds.md says senders write them."""
 
 from __future__ import annotations
 

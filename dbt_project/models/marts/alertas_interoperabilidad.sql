@@ -1,5 +1,5 @@
 {#- Open discrepancies between what the courts ordered and what the penitentiary
-    system records, on the latest registry cut-off (shared/specs/outputs.md; the
+    system records, on the latest registry cut-off (docs/outputs.md; the
     definition is the macro interop_alerts, which marts.alertas_historial evaluates
     on every cut-off). -#}
 {{ interop_alerts("select max(fecha_corte) as c from " ~ ref('situacion_juridica_historial')) }}

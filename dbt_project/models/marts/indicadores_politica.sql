@@ -1,5 +1,5 @@
 {#- The Política Nacional Penitenciaria's figures, for every registry cut-off
-    (shared/specs/outputs.md, section 1). One row per period and indicator. -#}
+    (docs/outputs.md, section 1). One row per period and indicator. -#}
 with periods as (
     select distinct fecha_corte as periodo from {{ ref('situacion_juridica_historial') }}
 ),
