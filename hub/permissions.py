@@ -68,3 +68,12 @@ def write_private(path: Path, content: bytes) -> None:
         stream.flush()
         os.fsync(stream.fileno())
     restrict(path)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the renames and creations inside the folder `path` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -20,8 +20,7 @@ import pyarrow.parquet as pq
 from contracts import feeds
 
 # Columns that say when or in which run a row was written, not what it says.
-VOLATILE_COLUMNS = {"_loaded_at", "seen_at", "checked_at", "publicado_en", "actualizado_en",
-                    "run_id_publicacion"}
+VOLATILE_COLUMNS = {"_loaded_at", "publicado_en", "actualizado_en", "run_id_publicacion"}
 
 
 @dataclass(frozen=True, order=True)

@@ -76,6 +76,18 @@ def built_warehouse(pipeline_report, hub_settings) -> Path:
     return hub_settings.warehouse
 
 
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def con(request):
+    """The warehouse after the whole pipeline, for tests that hold on both engines: the
+    DuckDB file, then PostgreSQL. (A module may define a `con` of its own.)"""
+    from hub.warehouse import connect
+
+    location = (str(request.getfixturevalue("built_warehouse")) if request.param == "duckdb"
+                else request.getfixturevalue("postgres_pipeline").warehouse_location)
+    with connect(location, read_only=True) as warehouse:
+        yield warehouse
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server (Debian's packages), started for the session."""

@@ -7,16 +7,6 @@ from __future__ import annotations
 import pytest
 
 from hub.truth_check import persons_by_key
-from hub.warehouse import connect
-
-
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def con(request):
-    """The warehouse after the whole pipeline: the DuckDB file, then PostgreSQL."""
-    location = (str(request.getfixturevalue("built_warehouse")) if request.param == "duckdb"
-                else request.getfixturevalue("postgres_pipeline").warehouse_location)
-    with connect(location, read_only=True) as warehouse:
-        yield warehouse
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from lxml import etree
 
-from hub.permissions import private_dir, write_private
+from hub.permissions import fsync_dir, private_dir, write_private
 from hub.pseudonyms import extract_person_ids, pseudonym_key
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
@@ -431,9 +431,9 @@ def publish(outbox: Path, cutoff: date, files: dict[str, bytes], revision: int) 
     staging = private_dir(versions / f".tmp-{revision}")
     for name, content in files.items():
         write_private(staging / name, content)
-    _fsync_dir(staging)
+    fsync_dir(staging)
     os.rename(staging, versions / str(revision))
-    _fsync_dir(versions)
+    fsync_dir(versions)
 
     stable = outbox / cutoff.isoformat()
     if stable.is_dir() and not stable.is_symlink():
@@ -444,18 +444,12 @@ def publish(outbox: Path, cutoff: date, files: dict[str, bytes], revision: int) 
     link.unlink(missing_ok=True)
     link.symlink_to(Path(REVISIONS_DIR) / cutoff.isoformat() / str(revision))
     os.replace(link, stable)
-    _fsync_dir(outbox)
+    fsync_dir(outbox)
     for old in revisions(outbox, cutoff)[:-KEEP_REVISIONS]:
         shutil.rmtree(versions / str(old))
     return stable
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- Dagster ------------------------------------------------------------------------------------

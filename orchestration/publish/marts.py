@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from hub.permissions import private_dir, restrict
+from hub.permissions import fsync_dir, private_dir, restrict
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.gate import Decision, decide, gated_deps
 from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, WarehouseResource
@@ -132,11 +132,7 @@ def write_analyst_database(target: Path, decision: Decision, run_id: str,
         os.fsync(stream.fileno())
     restrict(partial)
     os.replace(partial, target)
-    fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(target.parent)
     return state
 
 
