@@ -7,7 +7,7 @@ Simulates the year into <work>/source, runs `hub run` once over the whole landin
 (<work>/replay/landing), in date order (at the same date: court, registry, medio libre),
 data files first and the manifest last, and runs `hub run` after each, as the landing
 sensor would. Each `hub run` is a new process on the project's dagster.yaml. Prints one
-line per delivery (seconds, exit code, what analysts can read), then the total, and
+line per delivery (wall and CPU seconds, exit code, what analysts can read), then the total, and
 compares the end state with the all-at-once run: the warehouse's interop and marts, the
 analysts' database and every published extract, table contents.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import shutil
 import subprocess
@@ -34,17 +35,25 @@ from simulator.replay import deliver, differences, folders, snapshot
 REPLAY_KEY = secrets.token_hex(32)
 
 
-def hub_run(data: Path, landing: Path) -> tuple[int, float]:
-    """`hub run` as a new process on `data`; its exit code and seconds."""
+def hub_run(data: Path, landing: Path) -> tuple[int, float, float]:
+    """`hub run` as a new process on `data`: its exit code, wall seconds and CPU seconds.
+
+    CPU seconds (user + system, over the process tree) hardly move with the machine's load;
+    wall seconds do: on a shared machine, compare the CPU figures."""
     env = {**os.environ, "HUB_DATA_DIR": str(data), "HUB_LANDING_DIR": str(landing),
            "HUB_PSEUDONYM_KEY": REPLAY_KEY}
     for name in ("HUB_WAREHOUSE", "HUB_OUTBOX_DIR", "HUB_ANALYST_DB", "DAGSTER_HOME"):
         env.pop(name, None)
-    started = time.perf_counter()
+    cpu_before, started = children_cpu_seconds(), time.perf_counter()
     with open(data / "replay.log", "a") as log:
         code = subprocess.run([str(Path(sys.executable).parent / "hub"), "run"], cwd=PROJECT,
                               env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
-    return code, time.perf_counter() - started
+    return code, time.perf_counter() - started, children_cpu_seconds() - cpu_before
+
+
+def children_cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> int:
@@ -61,24 +70,24 @@ def main() -> int:
 
     simulate(args.scale, args.seed, source)
     order = sorted(folders(source / "landing"))
-    code, seconds = hub_run(reference, source / "landing")
-    print(f"all at once: {len(order)} deliveries in one hub run: {seconds:.1f} s, exit {code}",
-          flush=True)
+    code, seconds, cpu = hub_run(reference, source / "landing")
+    print(f"all at once: {len(order)} deliveries in one hub run: {seconds:.1f} s "
+          f"({cpu:.1f} s CPU), exit {code}", flush=True)
 
     landing = replayed / "landing"
-    total = 0.0
+    total = total_cpu = 0.0
     for number, folder in enumerate(order, 1):
         deliver(source / "landing", landing, folder)
-        code, seconds = hub_run(replayed, landing)
-        total += seconds
+        code, seconds, cpu = hub_run(replayed, landing)
+        total, total_cpu = total + seconds, total_cpu + cpu
         state = publication_state(replayed / "analyst.duckdb") or {}
         print(f"[{number:3d}/{len(order)}] {folder.source:<16} {folder.fecha_corte}  "
-              f"{seconds:6.1f} s  exit {code}  marts: {state.get('estado', 'nothing yet')} "
+              f"{seconds:6.1f} s ({cpu:5.1f} s CPU)  exit {code}  marts: {state.get('estado', 'nothing yet')} "
               f"{state.get('fecha_corte') or ''}", flush=True)
 
     found = differences(snapshot(reference), snapshot(replayed))
-    print(f"replay: {len(order)} hub runs, {total:.0f} s in all, {total / len(order):.1f} s per "
-          f"delivery; end state {'EQUALS' if not found else 'DIFFERS FROM'} one run over all")
+    print(f"replay: {len(order)} hub runs, {total:.0f} s in all ({total_cpu:.0f} s CPU), "
+          f"{total / len(order):.1f} s per delivery ({total_cpu / len(order):.1f} s CPU); end state {'EQUALS' if not found else 'DIFFERS FROM'} one run over all")
     for line in found:
         print(f"  {line}")
     return 0 if not found else 1
