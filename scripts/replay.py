@@ -40,10 +40,11 @@ def hub_run(data: Path, landing: Path) -> tuple[int, float, float]:
 
     CPU seconds (user + system, over the process tree) hardly move with the machine's load;
     wall seconds do: on a shared machine, compare the CPU figures."""
-    env = {**os.environ, "HUB_DATA_DIR": str(data), "HUB_LANDING_DIR": str(landing),
-           "HUB_PSEUDONYM_KEY": REPLAY_KEY}
-    for name in ("HUB_WAREHOUSE", "HUB_OUTBOX_DIR", "HUB_ANALYST_DB", "DAGSTER_HOME"):
-        env.pop(name, None)
+    # Every other path derives from the data folder: drop what this process's imports
+    # exported (the hub's defaults), or both runs would share one Dagster instance.
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("HUB_") and name != "DAGSTER_HOME"}
+    env.update(HUB_DATA_DIR=str(data), HUB_LANDING_DIR=str(landing), HUB_PSEUDONYM_KEY=REPLAY_KEY)
     cpu_before, started = children_cpu_seconds(), time.perf_counter()
     with open(data / "replay.log", "a") as log:
         code = subprocess.run([str(Path(sys.executable).parent / "hub"), "run"], cwd=PROJECT,
