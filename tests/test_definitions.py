@@ -25,8 +25,9 @@ def test_dagster_definitions_validate(tmp_path, hub_definitions):
 
 
 def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monkeypatch):
-    """`hub run` skips `dbt parse` (6-10 s) when the project, the profile's environment and
-    dbt are those the manifest was parsed from, and parses when any of them changed."""
+    """`hub run` skips `dbt parse` (6-10 s) when the project, the environment it reads and
+    dbt are those the manifest was parsed from, and parses when any of them changed; a
+    run on another data folder does not."""
     from orchestration.transform import project
 
     copy = tmp_path / "dbt_project"
@@ -36,9 +37,15 @@ def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monk
     (copy / "target").mkdir()
     (copy / "target" / "manifest.json").write_text("{}")  # output does not count
     assert project.project_fingerprint(copy) == before
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "another"))  # another data folder
+    monkeypatch.setenv("HUB_WAREHOUSE", str(tmp_path / "another" / "warehouse.duckdb"))
+    assert project.project_fingerprint(copy) == before
+    monkeypatch.setenv("HUB_WAREHOUSE", str(tmp_path / "another" / "hub.duckdb"))
+    assert project.project_fingerprint(copy) != before  # the database's name in the manifest
+    monkeypatch.undo()
     monkeypatch.setenv("HUB_DBT_TARGET", "postgres")
     assert project.project_fingerprint(copy) != before
-    monkeypatch.delenv("HUB_DBT_TARGET")
+    monkeypatch.undo()
     model = next((copy / "models" / "marts").glob("*.sql"))
     model.write_text(model.read_text() + "\n-- changed\n")
     assert project.project_fingerprint(copy) != before
