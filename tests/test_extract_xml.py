@@ -18,7 +18,8 @@ def subject(**values) -> dict:
     row.update(expediente="00123-2023-0-1801-JR-PE-01", id_persona="a" * 64,
                tipo_documento="DNI", numero_documento="40123456", apellido_paterno="QUISPE",
                recluido=True, id_interno="INT0000001", cod_ep="EP0101", nombre_ep="EP LIMA",
-               situacion_juridica="PROCESADO", fecha_ingreso=date(2024, 3, 1), alertas=[])
+               situacion_juridica="PROCESADO", fecha_ingreso=date(2024, 3, 1), alertas=[],
+               ordenes_en_espera=[])
     row.update(values)
     return row
 
@@ -44,11 +45,49 @@ def test_subjects_of_one_case_share_its_element():
     assert [len(c) for c in cases] == [2, 1]
 
 
+def waiting_order(**values) -> dict:
+    order = {"resolucion_id": "RES-1801-2024-0000007", "tipo_orden": "LIBERTAD",
+             "expediente": "00123-2023-0-1801-JR-PE-01", "tipo_resolucion": "ORDEN_LIBERTAD",
+             "fecha_emision": date(2024, 12, 20), "espera": "EGRESO",
+             "fecha_referencia": date(2024, 12, 20), "dias_espera": 11, "cod_ep": "EP0101"}
+    order.update(values)
+    return order
+
+
+def test_waiting_orders_follow_the_alerts_in_their_order():
+    ended_term = waiting_order(resolucion_id="RES-1801-2024-0000003",
+                               tipo_orden="FIN_PRISION_PREVENTIVA", expediente=None,
+                               tipo_resolucion="PRISION_PREVENTIVA", espera="EGRESO_O_SENTENCIA",
+                               fecha_emision=date(2024, 3, 1), fecha_referencia=date(2024, 12, 1),
+                               dias_espera=30)
+    alert = {"codigo": "LIBERTAD_NO_EJECUTADA", "expediente": None, "cod_ep": None,
+             "fecha_referencia": date(2024, 12, 20), "dias_abierta": 11, "detalle": "x"}
+    xml = to_xml(rows(subject(alertas=[alert], ordenes_en_espera=[ended_term, waiting_order()]),
+                      subject(id_persona="b" * 64)), CUTOFF)
+    ns = {"e": NAMESPACE}
+    first, second = etree.fromstring(xml).findall("e:Expediente/e:Sujeto", ns)
+    assert [etree.QName(child).localname for child in first][-3:] == [
+        "Alerta", "OrdenEnEspera", "OrdenEnEspera"]
+    term, release = first.findall("e:OrdenEnEspera", ns)
+    assert (term.get("resolucion"), term.get("tipoOrden")) == ("RES-1801-2024-0000003",
+                                                                "FIN_PRISION_PREVENTIVA")
+    assert term.find("e:Expediente", ns) is None and term.find("e:Establecimiento", ns).text == \
+        "EP0101"
+    assert [(c.tag.split("}")[1], c.text) for c in release] == [
+        ("Expediente", "00123-2023-0-1801-JR-PE-01"), ("TipoResolucion", "ORDEN_LIBERTAD"),
+        ("FechaEmision", "2024-12-20"), ("Espera", "EGRESO"), ("FechaReferencia", "2024-12-20"),
+        ("DiasEspera", "11"), ("Establecimiento", "EP0101")]
+    assert second.find("e:OrdenEnEspera", ns) is None
+
+
 @pytest.mark.parametrize("bad, match", [
     ({"id_persona": "not-an-identifier"}, "does not validate"),
     ({"situacion_juridica": "LIBRE"}, "does not validate"),
     ({"cod_ep": None}, "does not validate"),  # a required attribute left out
     ({"nombres": "BELL\x07"}, "not well-formed"),  # a control character XML cannot hold
+    ({"ordenes_en_espera": [waiting_order(tipo_orden="EJECUTADA")]}, "does not validate"),
+    ({"ordenes_en_espera": [waiting_order(dias_espera=None)]}, "does not validate"),
+    ({"ordenes_en_espera": [waiting_order(dias_espera=-1)]}, "does not validate"),
 ])
 def test_a_row_the_xsd_refuses_raises(bad, match):
     with pytest.raises(ExtractInvalid, match=match):

@@ -4,9 +4,17 @@ against the simulator's truth."""
 
 from __future__ import annotations
 
-import pytest
+import os
+import subprocess
 
+import pyarrow.parquet as pq
+import pytest
+from lxml import etree
+
+from hub.pseudonyms import extract_person_ids
 from hub.truth_check import persons_by_key
+from hub.warehouse import connect
+from orchestration.publish.extract import NAMESPACE, PARQUET_FILE, XML_FILE, XSD_PATH
 
 
 @pytest.fixture
@@ -97,3 +105,46 @@ def test_execution_indicators_equal_the_truth(con, truth):
     # The simulated releases wait from 0 to 30 days: the figures are not all the same day.
     national = [v for k, v in found.items() if "|LIBERTAD|NACIONAL|" in k]
     assert len(national) == 12 and max(v["p90_dias"] for v in national) > 1
+
+
+def test_the_extract_shows_every_waiting_order_of_the_truth(built_warehouse, hub_settings,
+                                                            simulated, truth):
+    """The Poder Judicial's extract lists, under each person, every order the truth says
+    still waits on the cut-off (which order, what for, since when, days waiting), the XML
+    as the Parquet file, valid against the XSD shipped beside them (xmllint and lxml)."""
+    [folder] = sorted(hub_settings.outbox_dir.glob("[0-9]*"))[-1:]
+    with connect(str(built_warehouse), read_only=True) as warehouse:
+        person_of_key = persons_by_key(warehouse, simulated / "truth")
+    ids = extract_person_ids(person_of_key, os.environ["HUB_PSEUDONYM_KEY"].encode())
+    person_of = {ids[key]: person for key, person in person_of_key.items()}
+    executed_by = {"LIBERTAD": "EGRESO", "INGRESO": "INGRESO",
+                   "FIN_PRISION_PREVENTIVA": "EGRESO_O_SENTENCIA"}
+    expected = {
+        (e["person_id"], e["resolucion_id"], e["tipo_orden"]):
+            (executed_by[e["tipo_orden"]], e["fecha_referencia"], e["dias_espera"], e["cod_ep"])
+        for e in truth["order_executions"] if e["en_espera"]}
+    assert {kind for _, _, kind in expected} == set(executed_by), "every kind of order waits"
+
+    in_parquet = {
+        (person_of.get(row["id_persona"]), o["resolucion_id"], o["tipo_orden"]):
+            (o["espera"], iso(o["fecha_referencia"]), o["dias_espera"], o["cod_ep"])
+        for row in pq.read_table(folder / PARQUET_FILE).to_pylist()
+        for o in row["ordenes_en_espera"]}
+    assert in_parquet == expected
+
+    schema = etree.XMLSchema(etree.parse(str(folder / XSD_PATH.name)))
+    document = etree.parse(str(folder / XML_FILE))
+    assert schema.validate(document), schema.error_log
+    xmllint = subprocess.run(["xmllint", "--noout", "--schema", XSD_PATH.name, XML_FILE],
+                             cwd=folder, capture_output=True, text=True, check=False)
+    assert xmllint.returncode == 0, xmllint.stderr
+    ns = {"e": NAMESPACE}
+    in_xml = {
+        (person_of.get(subject.get("idPersona")), order.get("resolucion"), order.get("tipoOrden")):
+            (order.findtext("e:Espera", namespaces=ns),
+             order.findtext("e:FechaReferencia", namespaces=ns),
+             int(order.findtext("e:DiasEspera", namespaces=ns)),
+             order.findtext("e:Establecimiento", namespaces=ns))
+        for subject in document.iterfind("e:Expediente/e:Sujeto", ns)
+        for order in subject.iterfind("e:OrdenEnEspera", ns)}
+    assert in_xml == expected

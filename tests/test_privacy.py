@@ -190,17 +190,21 @@ EXTRACT_PERSON_IDENTIFIERS = ["id_persona", "numero_documento", "id_interno", "m
 
 def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings) -> None:
     """A leaked extract (it names persons) joins no mart: no value of a person identifier
-    of one is a value of any column of the other, alerts' fields included."""
+    of one is a value of any column of the other, alerts' and waiting orders' fields
+    included."""
     from hub.pseudonyms import extract_person_ids
 
     [parquet] = sorted(hub_settings.outbox_dir.glob("*/estado_ejecucion.parquet"))[-1:]
     con.execute(f"create temp view extract as select * from read_parquet('{parquet}')")
-    con.execute("create temp view extract_alerts as select unnest(alertas, recursive := true) "
-                "from extract")
+    nested = ("alertas", "ordenes_en_espera")
     extract_columns = [("extract", c) for (c,) in con.execute(
-        "select column_name from (describe extract) where column_name != 'alertas'").fetchall()]
-    extract_columns += [("extract_alerts", c) for (c,) in con.execute(
-        "select column_name from (describe extract_alerts)").fetchall()]
+        "select column_name from (describe extract) where not list_contains($1, column_name)",
+        [list(nested)]).fetchall()]
+    for column in nested:
+        con.execute(f"create temp view extract_{column} as select unnest({column}, "
+                    "recursive := true) from extract")
+        extract_columns += [(f"extract_{column}", c) for (c,) in con.execute(
+            f"select column_name from (describe extract_{column})").fetchall()]
     marts = [(f'{marts_catalog(con)}.marts."{t}"', c) for t, c in marts_columns(con)]
     persons_of_marts = [(t, c) for t, c in marts if c == "persona_key"]
     persons_of_extract = [("extract", c) for c in EXTRACT_PERSON_IDENTIFIERS]

@@ -20,7 +20,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,22 +39,25 @@ from orchestration.quality.checks import CHECKS, Verdict
 from orchestration.quality.gate import decide, gated_deps
 from orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
 
-NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:1"
+NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:2"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"
 XML_FILE, PARQUET_FILE = "estado_ejecucion.xml", "estado_ejecucion.parquet"
 XSD_FILE = XSD_PATH.name  # shipped beside the files it describes
-SCHEMA_VERSION = "1"  # the XSD's version attribute; the namespace ends with it
+# The XSD's version attribute; the namespace ends with it. One more with every change a
+# receiver reads (docs/outputs.md, section 2): 2 added the waiting orders.
+SCHEMA_VERSION = "2"
 MANIFEST_FILE = "manifest.json"
 
 READS = [*(dg.AssetKey(["interop", model]) for model in (
     "persona", "resolucion_judicial", "situacion_juridica_historial", "medida_medio_libre",
     "establecimiento", "movimiento_penitenciario")),
-    dg.AssetKey(["marts", "alertas_interoperabilidad"])]
+    *(dg.AssetKey(["marts", model]) for model in ("alertas_interoperabilidad",
+                                                   "ejecucion_ordenes"))]
 
 # One row per (case number in the court feed, person in it): INPE's state on cut-off $1.
-# Portable SQL (DuckDB and PostgreSQL): the alerts come from ALERTS_SQL and are nested
-# in Python, so both engines give the same Arrow table.
+# Portable SQL (DuckDB and PostgreSQL): the alerts (ALERTS_SQL) and the waiting orders
+# (WAITING_SQL) are nested in Python, so both engines give the same Arrow table.
 ROWS_SQL = """
 WITH cases AS (
     SELECT DISTINCT expediente, persona_key FROM interop.resolucion_judicial
@@ -110,10 +113,22 @@ SELECT persona_key, codigo_alerta AS codigo, expediente, cod_ep, fecha_referenci
 FROM marts.alertas_interoperabilidad WHERE fecha_corte = $1
 ORDER BY persona_key, codigo_alerta, expediente, fecha_referencia
 """
+# The person's court orders still waiting for INPE on the cut-off (marts.ejecucion_ordenes
+# decides which: docs/outputs.md, section 4), oldest wait first.
+WAITING_SQL = """
+SELECT persona_key, resolucion_id, tipo_orden, expediente, tipo_resolucion, fecha_emision,
+       espera, fecha_referencia, dias_espera, cod_ep
+FROM marts.ejecucion_ordenes WHERE fecha_corte = $1 AND en_espera
+ORDER BY persona_key, fecha_referencia, resolucion_id COLLATE "C", tipo_orden COLLATE "C"
+"""
 
 ALERT = pa.struct([("codigo", pa.string()), ("expediente", pa.string()), ("cod_ep", pa.string()),
                    ("fecha_referencia", pa.date32()), ("dias_abierta", pa.int32()),
                    ("detalle", pa.string())])
+WAITING_ORDER = pa.struct([
+    ("resolucion_id", pa.string()), ("tipo_orden", pa.string()), ("expediente", pa.string()),
+    ("tipo_resolucion", pa.string()), ("fecha_emision", pa.date32()), ("espera", pa.string()),
+    ("fecha_referencia", pa.date32()), ("dias_espera", pa.int32()), ("cod_ep", pa.string())])
 # The extract's columns, whichever engine produced them (estado_ejecucion.parquet).
 EXTRACT_SCHEMA = pa.schema(
     [(c, pa.string()) for c in ("expediente", "id_persona", "tipo_documento",
@@ -127,7 +142,7 @@ EXTRACT_SCHEMA = pa.schema(
        ("ml_id_caso", pa.string()), ("ml_tipo_medida", pa.string()), ("ml_estado", pa.string()),
        ("ml_fecha_inicio", pa.date32()), ("ml_jornadas_impuestas", pa.int32()),
        ("ml_jornadas_cumplidas", pa.int32()), ("ml_establecimiento", pa.string()),
-       ("alertas", pa.list_(ALERT))])
+       ("alertas", pa.list_(ALERT)), ("ordenes_en_espera", pa.list_(WAITING_ORDER))])
 
 
 XML_SLICE_ROWS = 50_000  # rows written as text at a time: bounds the memory of the text kernels
@@ -141,22 +156,23 @@ class ExtractInvalid(Exception):
 
 
 def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
-    """The extract's rows (ROWS_SQL), ordered by case number and person, with their alerts.
+    """The extract's rows (ROWS_SQL), ordered by case number and person, with the person's
+    alerts and waiting orders.
 
     A person is `id_persona`, keyed apart from the marts' `persona_key` (hub/pseudonyms.py):
     a leaked extract, which names persons, gives no key to re-identify the marts with.
     """
     rows = con.arrow(ROWS_SQL, [cutoff])
-    alerts: dict[str, list[dict[str, Any]]] = {}
-    for alert in con.arrow(ALERTS_SQL, [cutoff]).to_pylist():
-        alerts.setdefault(alert.pop("persona_key"), []).append(alert)
     persona_keys = rows["persona_key"].to_pylist()
     ids = extract_person_ids(set(persona_keys), key)
-    nested = pa.array([alerts.get(k, []) for k in persona_keys],
-                      type=EXTRACT_SCHEMA.field("alertas").type)
     rows = (rows.drop_columns("persona_key")
-            .add_column(1, "id_persona", pa.array([ids[k] for k in persona_keys], pa.string()))
-            .append_column("alertas", nested))
+            .add_column(1, "id_persona", pa.array([ids[k] for k in persona_keys], pa.string())))
+    for column, query in (("alertas", ALERTS_SQL), ("ordenes_en_espera", WAITING_SQL)):
+        per_person: dict[str, list[dict[str, Any]]] = {}
+        for item in con.arrow(query, [cutoff]).to_pylist():
+            per_person.setdefault(item.pop("persona_key"), []).append(item)
+        rows = rows.append_column(column, pa.array([per_person.get(k, []) for k in persona_keys],
+                                                   type=EXTRACT_SCHEMA.field(column).type))
     return rows.sort_by([("expediente", "ascending"), ("id_persona", "ascending")]).cast(
         EXTRACT_SCHEMA)
 
@@ -332,26 +348,46 @@ def _subjects(rows: pa.Table) -> Column:
             ("Nombres", "nombres"))),
         custody,
         medio_libre,
-        _alerts(rows["alertas"]),
+        _each(rows["alertas"], _alert),
+        _each(rows["ordenes_en_espera"], _waiting_order),
         "    </Sujeto>")
 
 
-def _alerts(alertas: Column) -> Column:
-    """Each row's alerts, one element each, in their order; no line where there is none."""
-    count = pc.fill_null(pc.list_value_length(alertas), 0)
-    alerts = pc.list_flatten(alertas)
-    field = functools.partial(pc.struct_field, alerts)
-    elements = _lines(
+Field = Callable[[str], Column]  # one field of every item of a list column
+
+
+def _each(items: Column, element: Callable[[Field], Column]) -> Column:
+    """Each row's items, one element each (`element` writes them from their fields), in
+    their order; no line where there is none."""
+    count = pc.fill_null(pc.list_value_length(items), 0)
+    elements = element(functools.partial(pc.struct_field, pc.list_flatten(items)))
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()),
+                                pc.cumulative_sum(count).combine_chunks().cast(pa.int32())])
+    per_row = pa.ListArray.from_arrays(offsets, elements.combine_chunks())
+    return _only_where(pc.greater(count, 0), pc.binary_join(per_row, "\n"))
+
+
+def _alert(field: Field) -> Column:
+    return _lines(
         _concat(_start(3, "Alerta", codigo=field("codigo")), ">"),
         *(_optional(4, tag, field(name)) for tag, name in (
             ("Expediente", "expediente"), ("Establecimiento", "cod_ep"),
             ("FechaReferencia", "fecha_referencia"), ("DiasAbierta", "dias_abierta"))),
         _leaf(4, "Detalle", field("detalle")),
         "      </Alerta>")
-    offsets = pa.concat_arrays([pa.array([0], pa.int32()),
-                                pc.cumulative_sum(count).combine_chunks().cast(pa.int32())])
-    per_row = pa.ListArray.from_arrays(offsets, elements.combine_chunks())
-    return _only_where(pc.greater(count, 0), pc.binary_join(per_row, "\n"))
+
+
+def _waiting_order(field: Field) -> Column:
+    return _lines(
+        _concat(_start(3, "OrdenEnEspera", resolucion=field("resolucion_id"),
+                       tipoOrden=field("tipo_orden")), ">"),
+        _optional(4, "Expediente", field("expediente")),
+        *(_leaf(4, tag, field(name)) for tag, name in (
+            ("TipoResolucion", "tipo_resolucion"), ("FechaEmision", "fecha_emision"),
+            ("Espera", "espera"), ("FechaReferencia", "fecha_referencia"),
+            ("DiasEspera", "dias_espera"))),
+        _optional(4, "Establecimiento", field("cod_ep")),
+        "      </OrdenEnEspera>")
 
 
 def to_parquet(rows: pa.Table, description: dict[str, str]) -> bytes:

@@ -195,6 +195,9 @@ select
     j.distrito_judicial,
     j.tipo_resolucion,
     j.tipo_orden,
+    -- What would execute it, for the extract's waiting orders (an ended term: either).
+    case j.tipo_orden when 'LIBERTAD' then 'EGRESO' when 'INGRESO' then 'INGRESO'
+                      else 'EGRESO_O_SENTENCIA' end as espera,
     j.fecha_emision,
     j.fecha_referencia,
     case when j.motivo_no_ejecutada is null then j.fecha_ejecucion end as fecha_ejecucion,

@@ -20,15 +20,18 @@ ml_known as (
     {{ medio_libre_as_known_on('periods', 'periodo') }}
 ),
 
+-- Every period, with no case known yet too (0, and a NULL percentage): one row per
+-- period and indicator, whichever source delivered first.
 medio_libre as (
     select
-        periodo,
-        count(distinct persona_key) as personas,
-        sum(case when es_limitativa then 1 else 0 end) as limitativas,
-        sum(case when es_limitativa and estado = 'ACTIVO' then 1 else 0 end) as limitativas_activas,
-        sum(case when ve_activo then 1 else 0 end) as vep_activos
-    from ml_known
-    group by periodo
+        p.periodo,
+        count(distinct m.persona_key) as personas,
+        sum(case when m.es_limitativa then 1 else 0 end) as limitativas,
+        sum(case when m.es_limitativa and m.estado = 'ACTIVO' then 1 else 0 end) as limitativas_activas,
+        sum(case when m.ve_activo then 1 else 0 end) as vep_activos
+    from periods as p
+    left join ml_known as m on m.periodo = p.periodo
+    group by p.periodo
 ),
 
 -- Enrolments active at some time in the calendar year up to the period, by INPE id:
