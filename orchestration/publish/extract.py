@@ -66,7 +66,7 @@ WITH cases AS (
 held AS (
     SELECT * FROM (
         SELECT *, row_number() OVER (PARTITION BY persona_key
-                                     ORDER BY fecha_ingreso DESC, id_interno) AS rn
+                                     ORDER BY fecha_ingreso DESC, id_interno COLLATE "C") AS rn
         FROM interop.situacion_juridica_historial WHERE fecha_corte = $1) AS h
     WHERE rn = 1
 ),
