@@ -29,6 +29,7 @@ class Suite:
     description: str
     query: str  # the batch: a SELECT over the warehouse
     expectations: tuple[dict[str, Any], ...]
+    also_reads: tuple[tuple[str, ...], ...] = ()  # asset keys the query reads besides `asset`
 
     @property
     def blocking(self) -> bool:
@@ -212,16 +213,19 @@ ESTABLECIMIENTO = Suite(
 # --- Batch rules ----------------------------------------------------------------
 
 
+RAW_TABLES = sorted({t for source_tables in SOURCE_TABLES.values() for t in source_tables})
+
+
 def _rows_per_delivery_sql() -> str:
     """Rows present in the raw tables, per delivery id, over every source's tables."""
-    tables = sorted({t for source_tables in SOURCE_TABLES.values() for t in source_tables})
     return "\n    UNION ALL ".join(
         f"SELECT _delivery_id AS delivery_id, count(*) AS n FROM raw.{t} GROUP BY 1"
-        for t in tables)
+        for t in RAW_TABLES)
 
 
 RECONCILIATION = Suite(
-    asset=("interop", "persona"),  # the canonical table every source feeds
+    asset=("raw", "deliveries"),  # the ledger whose counts it reconciles
+    also_reads=tuple(("raw", table) for table in RAW_TABLES),
     kind="batch",
     description=("Per landed delivery: landed + quarantined = the manifest's count, and those "
                  "rows are still in raw and raw.quarantine: no record lost."),
@@ -254,7 +258,8 @@ ORDER BY d.source, d.fecha_corte""",
 MAX_LAG_DAYS = {"pj_resoluciones": 14, "inpe_registro": 0, "inpe_medio_libre": 31}
 
 FRESHNESS = Suite(
-    asset=("interop", "persona"),
+    asset=("raw", "deliveries"),  # each source's latest delivery, against the cut-off:
+    also_reads=(("interop", "situacion_juridica_historial"),),
     kind="batch",
     description="Every source's latest delivery is recent enough for the latest registry cut-off.",
     query=f"""

@@ -47,13 +47,15 @@ import connectors
 from contracts import feeds
 from hub.warehouse import is_postgres
 from orchestration.automation.dead_runs import host_tags
-from orchestration.ingest.assets import partitions_for, raw_asset_keys
+from orchestration.ingest.assets import LEDGER_KEY, partitions_for, raw_asset_keys
 from orchestration.resources import LandingZoneResource, WarehouseResource
 
 SOURCE_TAG, DELIVERY_TAG = "hub/source", "hub/delivery_id"
 MAX_FAILED_RUNS = 3  # per delivery (as it is now): then it waits for a person, or `hub run`
 
-DOWNSTREAM_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.groups("raw")
+# The batch checks judge the ledger, an asset of the raw group: they run downstream too.
+DOWNSTREAM_SELECTION = (dg.AssetSelection.all() - dg.AssetSelection.groups("raw")
+                        | dg.AssetSelection.checks_for_assets(LEDGER_KEY))
 
 land_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
     source: dg.define_asset_job(

@@ -38,6 +38,7 @@ from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, War
 def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
                              description=suite.description,
+                             additional_deps=[dg.AssetKey(list(key)) for key in suite.also_reads],
                              automation_condition=CHECK_WITH_ITS_ASSET)
 
 

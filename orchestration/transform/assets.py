@@ -2,6 +2,10 @@
 
 Model asset keys are `<layer schema>/<model>` (e.g. `interop/persona`), grouped by
 layer; sources carry `meta.dagster.asset_key`, so lineage reaches the raw assets.
+Every dbt test is an asset check: a singular test that reads several models names the
+one it judges in `config(meta={'dagster': {'ref': {'name': ...}}})` (else dagster-dbt
+records its result as an observation), and its description is its leading comment; a
+generic test's description says what it asserts, unless the yml gives one.
 dbt runs as the CLI subprocess DbtCliResource starts (it releases DuckDB's lock
 when it ends), in the warehouse pool.
 """
@@ -44,9 +48,51 @@ class HubDbtTranslator(DagsterDbtTranslator):
                              unique_id: str, project: DbtProject | None) -> dg.AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         return spec and dg.AssetCheckSpec(
-            spec.name, asset=spec.asset_key, description=spec.description, blocking=spec.blocking,
+            spec.name, asset=spec.asset_key, blocking=spec.blocking,
+            description=test_description(manifest, manifest["nodes"][unique_id]),
             additional_deps=spec.additional_deps, metadata=spec.metadata,
             automation_condition=CHECK_WITH_ITS_ASSET)
+
+
+def test_description(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> str:
+    """What a dbt test asserts, for people: the yml's description, else a singular test's
+    leading comment, else a generic test's kind and arguments."""
+    if test.get("description"):
+        return test["description"]
+    generic = test.get("test_metadata")
+    if generic is None:
+        return leading_comment(test["raw_code"])
+    kwargs = generic["kwargs"]
+    column = f"`{kwargs.get('column_name')}`"
+    model = manifest["nodes"][test["attached_node"]]["name"]
+    match generic["name"]:
+        case "not_null":
+            text = f"{column} of {model} is never null"
+        case "unique":
+            text = f"{column} is unique in {model}"
+        case "accepted_values":
+            text = f"{column} of {model} is one of: {', '.join(map(str, kwargs['values']))}"
+        case "relationships":
+            target = kwargs["to"].split("'")[1]  # ref('persona') -> persona
+            text = f"every {column} of {model} is a `{kwargs['field']}` of {target}"
+        case "unique_combination":
+            text = f"one row of {model} per ({', '.join(kwargs['columns'])})"
+        case name:
+            arguments = ", ".join(f"{k}={v}" for k, v in kwargs.items() if k != "model")
+            text = f"{name}({arguments}) on {model}"
+    where = test["config"].get("where")
+    return text + (f", where {where}" if where else "")
+
+
+def leading_comment(sql: str) -> str:
+    """The `--` comment lines that open a SQL file (after its config() call), as one text."""
+    lines = [line for line in sql.splitlines() if not line.startswith("{{ config(")]
+    comment = []
+    for line in lines:
+        if not line.startswith("--"):
+            break
+        comment.append(line.removeprefix("--").strip())
+    return " ".join(comment)
 
 
 class DbtBuildConfig(dg.Config):
