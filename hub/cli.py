@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from hub import permissions, preflight
-from hub.settings import Settings
+from hub.settings import PROJECT_ROOT, Settings
 
 
 class Exit(IntEnum):
@@ -152,11 +152,33 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
     return Exit.OK
 
 
+# `dagster dev` warns that `dg dev` supersedes it; `dg` wants its own project layout (a
+# `defs/` folder it loads by itself) and another package, where the hub builds its
+# definitions explicitly, by area (orchestration/definitions.py). `dagster dev` serves
+# the same code location; the warning says nothing the operator can act on.
+SUPERSEDED_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
     preflight.check_key(settings, progress(args))  # the runs it launches key persons too
     preflight.prepare_data_dir(settings)
-    os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
+    warnings = [w for w in (os.environ.get("PYTHONWARNINGS"), SUPERSEDED_WARNING) if w]
+    os.environ.update(DAGSTER_HOME=str(ui_home(settings)), PYTHONWARNINGS=",".join(warnings))
+    os.execvp("dagster", ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                           "-h", args.host, "-p", str(args.port)])
+
+
+def ui_home(settings: Settings) -> Path:
+    """The UI's DAGSTER_HOME: the webserver keeps files there (`.nux/`, `.telemetry/`), so
+    not the project root but a folder of the data folder holding a copy of the project's
+    dagster.yaml (made again on every start); a DAGSTER_HOME set by the operator stays."""
+    if settings.dagster_home != PROJECT_ROOT:
+        return settings.dagster_home
+    home = permissions.private_dir(settings.dagster_storage / "home")
+    config = home / "dagster.yaml"
+    config.write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    permissions.restrict(config)
+    return home
 
 
 def progress(args: argparse.Namespace):

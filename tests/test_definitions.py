@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -105,3 +106,41 @@ def test_the_batch_checks_judge_the_landing_ledger(hub_definitions):
     downstream = DOWNSTREAM_SELECTION.resolve_checks(graph)
     assert {DELIVERIES_RECONCILED, SOURCES_FRESH} <= {key.name for key in downstream}
     assert not any(key.path[0] == "raw" for key in DOWNSTREAM_SELECTION.resolve(graph))
+
+
+def test_hub_ui_names_its_location_and_keeps_its_files_in_the_data_folder(tmp_path):
+    """`hub ui` serves workspace.yaml's one location, named; the webserver's own files
+    (`.nux/`...) go to a DAGSTER_HOME in the data folder, with the project's dagster.yaml."""
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+    from hub.cli import ui_home
+    from hub.settings import Settings
+
+    origins = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")]).create_origins()
+    assert [o.location_name for o in origins] == ["penal_interop_hub"]
+    settings = replace(Settings.from_env(), data_dir=tmp_path / "data", dagster_home=ROOT)
+    home = ui_home(settings)
+    assert home.is_relative_to(tmp_path / "data")
+    assert (home / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+    mine = tmp_path / "my_dagster_home"
+    assert ui_home(replace(settings, dagster_home=mine)) == mine
+
+
+def test_hub_ui_silences_the_dg_dev_warning_and_no_other():
+    """dagster's own `dev` command warns that `dg dev` supersedes it (hub/cli.py says why
+    the hub keeps `dagster dev`); the filter `hub ui` sets drops that warning only."""
+    from hub.cli import SUPERSEDED_WARNING
+
+    # The command's callback warns, then refuses an option it does not know.
+    call = ("from dagster._cli.dev import dev_command\n"
+            "try:\n    dev_command.callback(*[None] * 12, no_such_option=1)\n"
+            "except Exception:\n    pass\n"
+            "import warnings; warnings.warn('another', FutureWarning)\n")
+
+    def stderr(filters: str) -> str:
+        env = {**os.environ, "PYTHONWARNINGS": filters}
+        return subprocess.run([sys.executable, "-c", call], env=env, capture_output=True,
+                              text=True, timeout=120, check=True).stderr
+    assert "'dg dev'" in stderr("default")
+    silenced = stderr(SUPERSEDED_WARNING)
+    assert "'dg dev'" not in silenced and "another" in silenced
