@@ -5,8 +5,8 @@ import dagster as dg
 from orchestration.ingest.assets import LEDGER_KEY
 
 # raw.deliveries, the landing's ledger, is materialised by the landing of any source, and
-# each model reads only its own source's rows of it: another source's landing must not
-# request it, nor must a model wait for the ledger. Its own source's raw tables stand for it.
+# what follows it (the publications, the batch checks that judge it) follows the build,
+# not each landing: the automation does not wait for it nor follow its updates.
 LANDING_LEDGER = dg.AssetSelection.assets(LEDGER_KEY)
 
 # Downstream of landing, assets follow their parents once every blocking check upstream
