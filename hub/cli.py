@@ -134,7 +134,7 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
           "marts; data engineers only)")
     print(f"analysts:  {settings.analyst_db}  (schema marts: the last validated build)")
     print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
-    print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts, validation/ checks, per run)")
+    print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts; validation/index.html: the checks of every run)")
     print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")
 
 
