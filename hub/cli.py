@@ -157,13 +157,21 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
 # definitions explicitly, by area (orchestration/definitions.py). `dagster dev` serves
 # the same code location; the warning says nothing the operator can act on.
 SUPERSEDED_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
+PATH_VARIABLES = ("HUB_DATA_DIR", "HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR",
+                  "HUB_ANALYST_DB", "HUB_DAGSTER_STORAGE", "HUB_DAGSTER_COMPUTE_LOGS")
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
     preflight.check_key(settings, progress(args))  # the runs it launches key persons too
     preflight.prepare_data_dir(settings)
     warnings = [w for w in (os.environ.get("PYTHONWARNINGS"), SUPERSEDED_WARNING) if w]
-    os.environ.update(DAGSTER_HOME=str(ui_home(settings)), PYTHONWARNINGS=",".join(warnings))
+    home = ui_home(settings)
+    os.environ.update(DAGSTER_HOME=str(home), PYTHONWARNINGS=",".join(warnings))
+    # It runs in its home: in the checkout, Dagster would warn that the dagster.yaml there
+    # is not DAGSTER_HOME's. Paths given relative to where `hub ui` started are made whole.
+    os.environ.update({name: str(Path(os.environ[name]).absolute())
+                       for name in PATH_VARIABLES if os.environ.get(name)})
+    os.chdir(home)
     os.execvp("dagster", ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                           "-h", args.host, "-p", str(args.port)])
 
