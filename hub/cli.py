@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from hub import permissions, preflight
-from hub.settings import Settings
+from hub.settings import PROJECT_ROOT, Settings
 
 
 class Exit(IntEnum):
@@ -134,7 +134,7 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
           "marts; data engineers only)")
     print(f"analysts:  {settings.analyst_db}  (schema marts: the last validated build)")
     print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
-    print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts, validation/ checks, per run)")
+    print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts; validation/index.html: the checks of every run)")
     print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")
 
 
@@ -152,11 +152,41 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
     return Exit.OK
 
 
+# `dagster dev` warns that `dg dev` supersedes it; `dg` wants its own project layout (a
+# `defs/` folder it loads by itself) and another package, where the hub builds its
+# definitions explicitly, by area (orchestration/definitions.py). `dagster dev` serves
+# the same code location; the warning says nothing the operator can act on.
+SUPERSEDED_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
+PATH_VARIABLES = ("HUB_DATA_DIR", "HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR",
+                  "HUB_ANALYST_DB", "HUB_DAGSTER_STORAGE", "HUB_DAGSTER_COMPUTE_LOGS")
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
     preflight.check_key(settings, progress(args))  # the runs it launches key persons too
     preflight.prepare_data_dir(settings)
-    os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
+    warnings = [w for w in (os.environ.get("PYTHONWARNINGS"), SUPERSEDED_WARNING) if w]
+    home = ui_home(settings)
+    os.environ.update(DAGSTER_HOME=str(home), PYTHONWARNINGS=",".join(warnings))
+    # It runs in its home: in the checkout, Dagster would warn that the dagster.yaml there
+    # is not DAGSTER_HOME's. Paths given relative to where `hub ui` started are made whole.
+    os.environ.update({name: str(Path(os.environ[name]).absolute())
+                       for name in PATH_VARIABLES if os.environ.get(name)})
+    os.chdir(home)
+    os.execvp("dagster", ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                           "-h", args.host, "-p", str(args.port)])
+
+
+def ui_home(settings: Settings) -> Path:
+    """The UI's DAGSTER_HOME: the webserver keeps files there (`.nux/`, `.telemetry/`), so
+    not the project root but a folder of the data folder holding a copy of the project's
+    dagster.yaml (made again on every start); a DAGSTER_HOME set by the operator stays."""
+    if settings.dagster_home != PROJECT_ROOT:
+        return settings.dagster_home
+    home = permissions.private_dir(settings.dagster_storage / "home")
+    config = home / "dagster.yaml"
+    config.write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    permissions.restrict(config)
+    return home
 
 
 def progress(args: argparse.Namespace):

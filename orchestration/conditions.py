@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-# raw.deliveries and raw.quarantine (dbt's source `raw_hub`) are the landing's ledger,
-# written by every land asset along with its raw tables: no asset materialises them, so
-# to the automation they would be missing forever and block everything downstream. The
-# raw assets' materialisations stand for them.
-LANDING_LEDGER = dg.AssetSelection.assets(["raw_hub", "deliveries"], ["raw_hub", "quarantine"])
+from orchestration.ingest.assets import LEDGER_KEY
+
+# raw.deliveries, the landing's ledger, is materialised by the landing of any source, and
+# what follows it (the publications, the batch checks that judge it) follows the build,
+# not each landing: the automation does not wait for it nor follow its updates.
+LANDING_LEDGER = dg.AssetSelection.assets(LEDGER_KEY)
 
 # Downstream of landing, assets follow their parents once every blocking check upstream
 # passed (the landing sensor only lands; the daemon then builds what follows).

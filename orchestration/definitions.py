@@ -4,7 +4,7 @@ import dagster as dg
 
 from hub.settings import Settings
 from orchestration import automation
-from orchestration.ingest.assets import raw_assets
+from orchestration.ingest.assets import landing_ledger, raw_assets
 from orchestration.publish.extract import estado_ejecucion_extract
 from orchestration.publish.marts import analyst_database
 from orchestration.publish.report import analyst_report
@@ -30,7 +30,7 @@ def build_resources(settings: Settings) -> dict:
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, hub_dbt_models, estado_ejecucion_extract, analyst_database,
+    assets=[*raw_assets, landing_ledger, hub_dbt_models, estado_ejecucion_extract, analyst_database,
             analyst_report],
     asset_checks=[quality_gates],
     jobs=automation.jobs,

@@ -219,13 +219,15 @@ A_MONTH = [(ML, "2024-01-31"), (REG, "2024-01-31"),
 
 
 def automation_tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor=None):
-    """Evaluate the assets' automation conditions (what `hub_automation_sensor` evaluates)
-    and execute what they request, as one run of the named downstream job."""
+    """Evaluate the assets' and checks' automation conditions (what `hub_automation_sensor`
+    evaluates) and execute what they request, as one run of the named downstream job."""
     evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    keys = [r.key for r in evaluation.results
-            if isinstance(r.key, dg.AssetKey) and r.true_subset.size]
-    run = defs.resolve_job_def(downstream_job.name).execute_in_process(
-        instance=instance, asset_selection=keys, raise_on_error=False) if keys else None
+    requested = [r.key for r in evaluation.results if r.true_subset.size]
+    keys = [key for key in requested if isinstance(key, dg.AssetKey)]
+    checks = {key for key in requested if isinstance(key, dg.AssetCheckKey)}
+    job = defs.resolve_job_def(downstream_job.name)
+    run = job.get_subset(asset_selection=set(keys), asset_check_selection=checks).execute_in_process(
+        instance=instance, raise_on_error=False) if keys else None
     return evaluation, keys, run
 
 

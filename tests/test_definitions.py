@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import dagster as dg
 from hub_env import imports_pandas
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,3 +67,87 @@ def test_loading_the_definitions_does_not_import_pandas(hub_definitions):
     """Every run process and the UI's code server load the definitions: pandas (0.8 s) is
     imported only by the steps that need it (the quality gates, on a thread ahead)."""
     assert not imports_pandas("import orchestration.definitions")
+
+
+def test_the_catalog_has_no_default_group_and_no_orphan(hub_definitions):
+    """Every asset is defined here (none is a stub Dagster made up for an unknown dependency,
+    which the UI shows as Missing) and belongs to a named group."""
+    graph = hub_definitions.defs.resolve_asset_graph()
+    defined = {key for assets_def in graph.assets_defs for key in assets_def.keys}
+    keys = graph.get_all_asset_keys()
+    assert keys - defined == set()
+    assert [k.to_user_string() for k in keys if graph.get(k).group_name == "default"] == []
+    # The ledger is one asset, not a dbt source of its own.
+    assert dg.AssetKey(["raw", "deliveries"]) in defined
+    assert not any(k.path[0] == "raw_hub" for k in keys)
+
+
+def test_every_dbt_test_is_a_described_check(hub_definitions):
+    """A dbt test without a check would be recorded as an observation on every build."""
+    from orchestration.transform.project import dbt_project
+
+    graph = hub_definitions.defs.resolve_asset_graph()
+    checks = {key.name: key for key in graph.asset_check_keys}
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(tests) > 250
+    assert [t["name"] for t in tests if t["name"] not in checks] == []
+    assert [str(k) for k in graph.asset_check_keys
+            if not (graph.get_check_spec(k).description or "").strip()] == []
+    # A singular test over several models is on the one it names; a generic one says what.
+    persona = dg.AssetKey(["interop", "persona"])
+    assert checks["assert_persona_reported_by_a_source"].asset_key == persona
+    assert graph.get_check_spec(checks["not_null_persona_persona_key"]).description == \
+        "`persona_key` of persona is never null"
+
+
+def test_the_batch_checks_judge_the_landing_ledger(hub_definitions):
+    from orchestration.automation.sensors import DOWNSTREAM_SELECTION
+    from orchestration.quality.checks import DELIVERIES_RECONCILED, SOURCES_FRESH
+
+    graph = hub_definitions.defs.resolve_asset_graph()
+    on = {key.name: key.asset_key for key in graph.asset_check_keys}
+    ledger = dg.AssetKey(["raw", "deliveries"])
+    assert on[DELIVERIES_RECONCILED] == on[SOURCES_FRESH] == ledger
+    # The raw tables are landing's; the checks on the ledger run downstream of it.
+    downstream = DOWNSTREAM_SELECTION.resolve_checks(graph)
+    assert {DELIVERIES_RECONCILED, SOURCES_FRESH} <= {key.name for key in downstream}
+    assert not any(key.path[0] == "raw" for key in DOWNSTREAM_SELECTION.resolve(graph))
+
+
+def test_hub_ui_names_its_location_and_keeps_its_files_in_the_data_folder(tmp_path):
+    """`hub ui` serves workspace.yaml's one location, named; the webserver's own files
+    (`.nux/`...) go to a DAGSTER_HOME in the data folder, with the project's dagster.yaml."""
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+    from hub.cli import ui_home
+    from hub.settings import Settings
+
+    origins = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")]).create_origins()
+    assert [o.location_name for o in origins] == ["penal_interop_hub"]
+    settings = replace(Settings.from_env(), data_dir=tmp_path / "data", dagster_home=ROOT)
+    home = ui_home(settings)
+    assert home.is_relative_to(tmp_path / "data")
+    assert (home / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+    mine = tmp_path / "my_dagster_home"
+    assert ui_home(replace(settings, dagster_home=mine)) == mine
+
+
+def test_hub_ui_silences_the_dg_dev_warning_and_no_other():
+    """dagster's own `dev` command warns that `dg dev` supersedes it (hub/cli.py says why
+    the hub keeps `dagster dev`); the filter `hub ui` sets drops that warning only."""
+    from hub.cli import SUPERSEDED_WARNING
+
+    # The command's callback warns, then refuses an option it does not know.
+    call = ("from dagster._cli.dev import dev_command\n"
+            "try:\n    dev_command.callback(*[None] * 12, no_such_option=1)\n"
+            "except Exception:\n    pass\n"
+            "import warnings; warnings.warn('another', FutureWarning)\n")
+
+    def stderr(filters: str) -> str:
+        env = {**os.environ, "PYTHONWARNINGS": filters}
+        return subprocess.run([sys.executable, "-c", call], env=env, capture_output=True,
+                              text=True, timeout=120, check=True).stderr
+    assert "'dg dev'" in stderr("default")
+    silenced = stderr(SUPERSEDED_WARNING)
+    assert "'dg dev'" not in silenced and "another" in silenced

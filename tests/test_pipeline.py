@@ -108,6 +108,27 @@ def test_every_check_passed(pipeline_report):
     assert all(pipeline_report["outcomes"].values()), pipeline_report
 
 
+def test_dbt_reports_checks_not_observations_and_leaves_no_target(pipeline_report,
+                                                                   dagster_instance):
+    """Every dbt test the build ran came back as its asset's check (dagster-dbt records a
+    test it cannot place as an observation, with a warning), and the build's own target
+    folder is gone."""
+    import dagster as dg
+
+    from orchestration.transform.project import DBT_PROJECT_DIR
+
+    runs = dagster_instance.get_runs()
+    observations = [event for run in runs for event in dagster_instance.all_logs(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)]
+    assert [e.dagster_event.asset_key for e in observations] == []
+    checks = [event for run in runs for event in dagster_instance.all_logs(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+    assert len(checks) > 250
+    left = [path.name for run in runs
+            for path in (DBT_PROJECT_DIR / "target").glob(f"hub_dbt_models-{run.run_id[:7]}-*")]
+    assert left == []
+
+
 def test_asset_graph_keys(hub_definitions):
     """A snapshot of the asset keys per group, so an accidental rename is caught."""
     graph = hub_definitions.defs.resolve_asset_graph()

@@ -41,6 +41,7 @@ from orchestration.quality.checks import (
     Verdict,
 )
 from orchestration.quality.gate import gate
+from orchestration.quality.report import summaries, validation_dir
 from orchestration.resources import AnalystDatabaseResource, OutboxResource, WarehouseResource
 
 PUBLICATIONS = [estado_ejecucion_extract, analyst_database]
@@ -163,6 +164,10 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
     assert not list(analyst_db.parent.glob(".*partial*"))  # no temporary file left
+    # The validation index lists the three runs of the gates, newest first, with verdicts.
+    runs = summaries(validation_dir())
+    assert [s.veredicto != "bloqueado" for s in runs] == [True, False, True]
+    assert runs[1].run_id in (validation_dir() / "index.html").read_text()
 
 
 @pytest.mark.parametrize("left_behind", [".tmp-2", "2"])

@@ -29,6 +29,8 @@ class Suite:
     description: str
     query: str  # the batch: a SELECT over the warehouse
     expectations: tuple[dict[str, Any], ...]
+    also_reads: tuple[tuple[str, ...], ...] = ()  # asset keys the query reads besides `asset`
+    descripcion: str = ""  # the description in Spanish, for the validation report
 
     @property
     def blocking(self) -> bool:
@@ -120,6 +122,7 @@ STAGED_PJ_RESOLUCIONES = Suite(
     asset=("staging", "stg_pj__resoluciones"),
     kind="row",
     description="Every landed court resolution parses: id, date, type, case number, court.",
+    descripcion="Cada resolución judicial recibida se lee: id, fecha, tipo, expediente, órgano.",
     query="SELECT * FROM staging.stg_pj__resoluciones",
     expectations=(
         not_null("resolucion_id"),
@@ -136,6 +139,7 @@ PERSONA = Suite(
     asset=("interop", "persona"),
     kind="row",
     description="One row per person, with a valid identity document when there is one.",
+    descripcion="Una fila por persona, con un documento de identidad válido cuando lo hay.",
     query="SELECT * FROM interop.persona",
     expectations=(
         not_null("persona_key"),
@@ -152,6 +156,8 @@ RESOLUCION_JUDICIAL = Suite(
     asset=("interop", "resolucion_judicial"),
     kind="row",
     description="Court resolutions: known type, issued by their delivery's cut-off, sane terms.",
+    descripcion=("Resoluciones judiciales: tipo conocido, emitidas antes del corte de su entrega, "
+                 "plazos razonables."),
     query="SELECT * FROM interop.resolucion_judicial",
     expectations=(
         not_null("resolucion_id"),
@@ -172,6 +178,8 @@ SITUACION_JURIDICA_HISTORIAL = Suite(
     asset=("interop", "situacion_juridica_historial"),
     kind="row",
     description="Who is held where, per registry cut-off: once each, admitted by the cut-off.",
+    descripcion=("Quién está recluido dónde, por corte del registro: una vez cada uno, ingresado "
+                 "antes del corte."),
     query="SELECT * FROM interop.situacion_juridica_historial",
     expectations=(
         in_set("situacion_juridica", feeds.SITUACIONES_JURIDICAS),
@@ -187,6 +195,8 @@ MEDIDA_MEDIO_LIBRE = Suite(
     asset=("interop", "medida_medio_libre"),
     kind="row",
     description="Medio libre cases: known measure and state, no more days served than imposed.",
+    descripcion=("Casos de medio libre: medida y estado conocidos, no más días cumplidos que "
+                 "impuestos."),
     query="SELECT * FROM interop.medida_medio_libre",
     expectations=(
         expect("column_values_to_be_unique", column="id_caso"),
@@ -201,6 +211,7 @@ ESTABLECIMIENTO = Suite(
     asset=("interop", "establecimiento"),
     kind="row",
     description="Establishments: one row per code, with a capacity.",
+    descripcion="Establecimientos: una fila por código, con su capacidad.",
     query="SELECT * FROM interop.establecimiento",
     expectations=(
         not_null("cod_ep"),
@@ -212,19 +223,24 @@ ESTABLECIMIENTO = Suite(
 # --- Batch rules ----------------------------------------------------------------
 
 
+RAW_TABLES = sorted({t for source_tables in SOURCE_TABLES.values() for t in source_tables})
+
+
 def _rows_per_delivery_sql() -> str:
     """Rows present in the raw tables, per delivery id, over every source's tables."""
-    tables = sorted({t for source_tables in SOURCE_TABLES.values() for t in source_tables})
     return "\n    UNION ALL ".join(
         f"SELECT _delivery_id AS delivery_id, count(*) AS n FROM raw.{t} GROUP BY 1"
-        for t in tables)
+        for t in RAW_TABLES)
 
 
 RECONCILIATION = Suite(
-    asset=("interop", "persona"),  # the canonical table every source feeds
+    asset=("raw", "deliveries"),  # the ledger whose counts it reconciles
+    also_reads=tuple(("raw", table) for table in RAW_TABLES),
     kind="batch",
     description=("Per landed delivery: landed + quarantined = the manifest's count, and those "
                  "rows are still in raw and raw.quarantine: no record lost."),
+    descripcion=("Por entrega cargada: cargados + en cuarentena = lo que dice su manifiesto, y "
+                 "esas filas siguen en raw y raw.quarantine: ningún registro perdido."),
     query=f"""
 WITH present AS (
     {_rows_per_delivery_sql()}
@@ -254,9 +270,12 @@ ORDER BY d.source, d.fecha_corte""",
 MAX_LAG_DAYS = {"pj_resoluciones": 14, "inpe_registro": 0, "inpe_medio_libre": 31}
 
 FRESHNESS = Suite(
-    asset=("interop", "persona"),
+    asset=("raw", "deliveries"),  # each source's latest delivery, against the cut-off:
+    also_reads=(("interop", "situacion_juridica_historial"),),
     kind="batch",
     description="Every source's latest delivery is recent enough for the latest registry cut-off.",
+    descripcion=("La última entrega de cada fuente es lo bastante reciente para el último corte "
+                 "del registro."),
     query=f"""
 WITH limits(source, max_dias) AS (
     VALUES {", ".join(f"('{s}', {d})" for s, d in MAX_LAG_DAYS.items())}
@@ -289,6 +308,7 @@ UNMATCHED_COURT_SUBJECTS = Suite(
     asset=("interop", "persona"),
     kind="batch",
     description="The share of court subjects that match no INPE person is plausible.",
+    descripcion="La proporción de sujetos judiciales sin persona en el INPE es plausible.",
     query="""
 SELECT sin_inpe, sujetos_judiciales,
        CAST(sin_inpe AS DOUBLE PRECISION) / nullif(sujetos_judiciales, 0) AS proporcion_sin_inpe
@@ -307,6 +327,8 @@ PLAUSIBLE_FIGURES = Suite(
     asset=("marts", "indicadores_politica"),
     kind="batch",
     description="Per registry cut-off: a population, and percentages in plausible ranges.",
+    descripcion=("Por corte del registro: hay población, y los porcentajes están en rangos "
+                 "plausibles."),
     query="""
 WITH figures AS (
     SELECT periodo,
@@ -342,6 +364,7 @@ CURRENT_ALERTS = Suite(
     asset=("marts", "alertas_interoperabilidad"),
     kind="batch",
     description="The open alerts are those of the latest registry cut-off, not of an older one.",
+    descripcion="Las alertas abiertas son las del último corte del registro, no de uno anterior.",
     query=f"""
 SELECT a.codigo_alerta, a.fecha_corte, c.corte AS ultimo_corte_registro
 FROM marts.alertas_interoperabilidad AS a

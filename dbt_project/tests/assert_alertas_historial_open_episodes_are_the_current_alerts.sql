@@ -1,4 +1,5 @@
-{#- The history's open episodes are exactly the current alerts (same rows, both ways). -#}
+{{ config(meta={'dagster': {'ref': {'name': 'alertas_historial'}}}) }}
+-- The history's open episodes are exactly the current alerts (same rows, both ways).
 with open_episodes as (
     select codigo_alerta, persona_key, expediente, cod_ep, fecha_referencia, dias_abierta, detalle
     from {{ ref('alertas_historial') }}

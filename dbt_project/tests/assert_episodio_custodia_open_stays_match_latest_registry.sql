@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'episodio_custodia'}}}) }}
 -- Cross-check of the two registry views: the inmates with an open stay are those in
 -- the latest internos.csv, in the establishment it lists. A mismatch means a
 -- movement is missing from or contradicts the snapshot (a feed problem to

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_pj__resoluciones_vigentes'}}}) }}
 -- The incremental intermediate models must not keep rows that the landing zone has
 -- withdrawn: when a folder is re-delivered, the connector deletes the earlier
 -- delivery's raw rows and marks it `superseded`. A row still pointing at a

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_ml__casos_vigentes'}}}) }}
 -- Every staged medio libre case is kept, in the highest version ever landed for it.
 with staged as (
     select id_caso, max(version) as version_max

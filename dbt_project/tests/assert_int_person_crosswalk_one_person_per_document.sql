@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_person_crosswalk'}}}) }}
 -- A valid document is the identity: all records carrying the same document share
 -- one person key, and a person key never gathers two different documents.
 with linked as (

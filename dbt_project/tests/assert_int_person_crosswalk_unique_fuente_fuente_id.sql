@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_person_crosswalk'}}}) }}
 -- Key of the crosswalk: exactly one person key per source record, and every
 -- person record is resolved (none left out, none invented).
 with crosswalk as (

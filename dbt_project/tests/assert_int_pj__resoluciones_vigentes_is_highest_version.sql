@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_pj__resoluciones_vigentes'}}}) }}
 -- Every staged resolution is kept, in the highest version ever landed for it.
 with staged as (
     select resolucion_id, max(version) as version_max

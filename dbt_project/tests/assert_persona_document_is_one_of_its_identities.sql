@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'persona'}}}) }}
 -- The document persona shows is a valid document of one of the person's records:
 -- never a fabricated number (e.g. a blank DNI padded to 00000000) nor an invalid one.
 select p.persona_key, p.tipo_documento, p.numero_documento

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'persona'}}}) }}
 -- A person identified by a document (directly or by name and birth date) shows a
 -- document in `persona`: the court extract carries it. Guards the attribute
 -- choice in persona.sql, which ranks by source before documented-first.

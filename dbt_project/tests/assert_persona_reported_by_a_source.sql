@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'persona'}}}) }}
 -- Every person comes from at least one source, and the source flags agree with the
 -- crosswalk.
 with sources as (

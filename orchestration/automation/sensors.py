@@ -47,13 +47,16 @@ import connectors
 from contracts import feeds
 from hub.warehouse import is_postgres
 from orchestration.automation.dead_runs import host_tags
-from orchestration.ingest.assets import partitions_for, raw_asset_keys
+from orchestration.ingest.assets import LEDGER_KEY, partitions_for, raw_asset_keys
 from orchestration.resources import LandingZoneResource, WarehouseResource
 
 SOURCE_TAG, DELIVERY_TAG = "hub/source", "hub/delivery_id"
 MAX_FAILED_RUNS = 3  # per delivery (as it is now): then it waits for a person, or `hub run`
 
-DOWNSTREAM_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.groups("raw")
+# The batch checks judge the ledger, an asset of the raw group that no step materialises
+# (every landing records it): `all()` leaves such an asset's checks out, so they are named.
+LEDGER_CHECKS = dg.AssetSelection.checks_for_assets(LEDGER_KEY)
+DOWNSTREAM_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.groups("raw") | LEDGER_CHECKS
 
 land_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
     source: dg.define_asset_job(
@@ -74,7 +77,7 @@ downstream_job = dg.define_asset_job(
 
 automation_sensor = dg.AutomationConditionSensorDefinition(
     name="hub_automation_sensor",
-    target=dg.AssetSelection.all(),
+    target=dg.AssetSelection.all() | LEDGER_CHECKS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     run_tags=host_tags(),

@@ -4,6 +4,10 @@ A partition key is a delivery's cut-off date (`YYYY-MM-DD`). Each source's
 asset produces its raw tables (the registry delivers four files, so four
 tables) in one transaction per delivery. Landing several deliveries in one run
 (a backfill, or `hub run`) is a single run that lands them in date order.
+
+Every landing also writes the ledger, raw.deliveries: one asset of its own (`LEDGER_KEY`,
+read by staging and judged by the batch checks), which no single source owns, so each
+land asset records a materialisation of it when it adds a delivery landed or refused.
 """
 
 import time
@@ -23,6 +27,13 @@ from orchestration.resources import (
 
 RECONCILED_CHECK = "landed_plus_quarantined_equals_manifest"
 OWNER = "team:data-engineering"
+LEDGER_KEY = dg.AssetKey(["raw", "deliveries"])
+
+landing_ledger = dg.AssetSpec(
+    LEDGER_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+    description="raw.deliveries: one row per delivery seen (landed, refused, superseded, "
+                "incomplete), with its reason. Written by every land asset; materialised by "
+                "the landing that changed it.")
 
 
 def partitions_for(source: str) -> dg.DynamicPartitionsDefinition:
@@ -85,6 +96,10 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
                 yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         else:
             context.log.info(f"{source}: nothing new landed; no materialisation recorded")
+        if landed or refused:
+            yield dg.AssetMaterialization(asset_key=LEDGER_KEY, metadata={
+                "source": source, "landed": [r.delivery_id for r in landed],
+                "refused": [r.delivery_id for r in refused]})
         yield dg.AssetCheckResult(
             check_name=RECONCILED_CHECK,
             asset_key=keys[0],

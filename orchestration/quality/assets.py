@@ -26,10 +26,9 @@ from orchestration.quality.checks import (
     describe_failure,
     latest_cutoff,
     record,
-    report_path,
-    write_report,
 )
 from orchestration.quality.gate import decide
+from orchestration.quality.report import validation_dir, write_validation_report
 from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, WarehouseResource
 
 # --- Dagster ------------------------------------------------------------------------------
@@ -38,6 +37,7 @@ from orchestration.resources import WAREHOUSE_POOL, AnalystDatabaseResource, War
 def _spec(name: str, suite: Suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=dg.AssetKey(list(suite.asset)), blocking=suite.blocking,
                              description=suite.description,
+                             additional_deps=[dg.AssetKey(list(key)) for key in suite.also_reads],
                              automation_condition=CHECK_WITH_ITS_ASSET)
 
 
@@ -77,7 +77,7 @@ def quality_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseRe
     with warehouse.connect(read_only=True) as con:
         cutoff = latest_cutoff(con)
         outcomes = check(con, names)
-    report = write_report(report_path(run_id), run_id, cutoff, outcomes)
+    report = write_validation_report(validation_dir(), run_id, cutoff, outcomes)
     with warehouse.connect() as con:
         quarantined = record(con, run_id, cutoff, outcomes, report)
     if any(o.suite.blocking and not o.passed for o in outcomes) and not warehouse.is_postgres:

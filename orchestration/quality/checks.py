@@ -9,13 +9,12 @@ suite is still its own check on its own asset; batch rules are blocking.
 A blocking check protects only the run it is in (Dagster does not gate later runs on
 it), so every verdict is appended to `audit.check_verdicts` and publication re-reads the
 stored verdicts.
-Rows that fail a row rule are appended to `audit.quarantine_rows`; each run writes a
-readable report to `$HUB_DATA_DIR/reports/validation/<run_id>/index.html`.
+Rows that fail a row rule are appended to `audit.quarantine_rows`; each run's readable
+report is written by orchestration/quality/report.py.
 """
 
 # No `from __future__ import annotations`: Dagster checks the type of the check's
 # `context` annotation when the check is defined.
-import html
 import json
 import os
 import threading
@@ -29,8 +28,6 @@ import pyarrow as pa
 
 from contracts.expectations import suites
 from contracts.expectations.suites import LATEST_CUTOFF_SQL, Suite
-from hub.permissions import private_dir, restrict
-from hub.settings import Settings
 from hub.warehouse import Warehouse
 
 if TYPE_CHECKING:  # both imported when the gates run: a headless run imports them ahead
@@ -327,14 +324,14 @@ def record(con: Warehouse, run_id: str, cutoff: date | None, outcomes: list[Chec
     return quarantined.num_rows
 
 
-def _observed(value: Any) -> str:
+def observed_text(value: Any) -> str:
     return "" if value is None else json.dumps(value, default=str)
 
 
 def describe_failure(unexpected: int | None, observed: Any, examples: list[dict]) -> str:
     """What a failed expectation found: how many rows, or the value, and the first row."""
     text = (f"{unexpected} unexpected" if unexpected is not None
-            else f"observed {_observed(observed)}")
+            else f"observed {observed_text(observed)}")
     return text + (f", e.g. {json.dumps(examples[0], default=str)}" if examples else "")
 
 
@@ -368,53 +365,3 @@ def latest_verdicts(con: Warehouse, cutoff: date) -> dict[str, Verdict]:
         "SELECT *, row_number() OVER (PARTITION BY check_name ORDER BY checked_at DESC) AS rn "
         "FROM audit.check_verdicts WHERE fecha_corte = $1) AS v WHERE rn = 1", [cutoff])
     return {r[0]: Verdict(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows}
-
-
-# --- Report ----------------------------------------------------------------------------
-
-
-def report_path(run_id: str) -> Path:
-    return Settings.from_env().data_dir / "reports" / "validation" / run_id / "index.html"
-
-
-def write_report(path: Path, run_id: str, cutoff: date | None,
-                 outcomes: list[CheckOutcome]) -> Path:
-    """A self-contained HTML page (no scripts, no network) with every check of the run."""
-    esc = html.escape
-    summary = "".join(
-        f"<tr><td><a href='#{esc(o.name)}'>{esc(o.name)}</a></td><td>{esc(o.asset)}</td>"
-        f"<td>{'yes' if o.suite.blocking else 'no'}</td><td class='{o.status}'>{o.status}</td>"
-        f"<td>{o.rows_checked}</td></tr>" for o in outcomes)
-    sections = "".join(_section(o) for o in outcomes)
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>Validation {esc(run_id)}</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}"
-        "pre{margin:0;white-space:pre-wrap}.passed{color:#176317}.failed{color:#b00020}"
-        ".error{color:#b35c00;font-weight:bold}</style></head><body>"
-        f"<h1>Validation run {esc(run_id)}</h1><p>Latest registry cut-off: {esc(str(cutoff))}</p>"
-        "<table><tr><th>check</th><th>asset</th><th>blocking</th><th>status</th><th>rows</th></tr>"
-        f"{summary}</table>{sections}</body></html>")
-    private_dir(path.parent)
-    partial = path.with_suffix(".html.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, path)
-    return restrict(path)
-
-
-def _section(o: CheckOutcome) -> str:
-    esc, newline = html.escape, "\n"
-    rows = "".join(
-        f"<tr><td><pre>{esc(e.expectation)}</pre></td>"
-        f"<td class='{e.status}'>{e.status}</td>"
-        f"<td>{'' if e.unexpected_count is None else e.unexpected_count}</td>"
-        f"<td><pre>{esc(e.error or _observed(e.observed))}</pre></td>"
-        f"<td><pre>{esc(newline.join(json.dumps(r) for r in e.failing_rows[:EXAMPLES]))}</pre>"
-        "</td></tr>"
-        for e in o.expectations)
-    error = f"<p class='error'>{esc(o.error)}</p>" if o.error else ""
-    return (f"<h2 id='{esc(o.name)}'>{esc(o.name)} <span class='{o.status}'>{o.status}</span></h2>"
-            f"<p>{esc(o.suite.description)} Asset {esc(o.asset)}, {o.rows_checked} rows.</p>{error}"
-            "<table><tr><th>expectation</th><th>result</th><th>unexpected</th><th>observed</th>"
-            f"<th>failing rows (first {EXAMPLES})</th></tr>{rows}</table>")
