@@ -19,7 +19,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from lxml import etree
-from validators import VALIDATORS
+from validators import VALIDATORS, hub_verify_extract
 
 from contracts.expectations.suites import Suite, at_most, expect, not_null, when
 from orchestration.publish import extract
@@ -162,6 +162,16 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert extract.revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
+    # Each revision checks out from its own folder: the receiver's check (sha256s, records,
+    # the XML and its gzip valid against the XSD beside them), then libxml2 and the JDK.
+    for revision in (1, 2):
+        folder = outbox / extract.REVISIONS_DIR / first.name / str(revision)
+        checked = hub_verify_extract(folder)
+        assert checked.returncode == 0 and f"revision {revision}:" in checked.stdout, \
+            checked.stderr
+        for name, validate in VALIDATORS.items():
+            outcome = validate(folder / XSD_PATH.name, folder / XML_FILE)
+            assert outcome.returncode == 0, (revision, name, outcome.stderr)
     assert not list(analyst_db.parent.glob(".*partial*"))  # no temporary file left
 
 

@@ -8,6 +8,7 @@ Both are installed by scripts/test; a missing one fails the test that calls it.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 JDK_VALIDATOR = Path(__file__).resolve().parent / "java" / "ValidateExtract.java"
@@ -25,3 +26,10 @@ def jdk(xsd: Path, xml: Path) -> subprocess.CompletedProcess:
 
 
 VALIDATORS = {"libxml2": xmllint, "jdk": jdk}
+
+
+def hub_verify_extract(folder: Path) -> subprocess.CompletedProcess:
+    """The receiver's check, as a receiver runs it: `hub verify-extract <folder>`."""
+    hub = Path(sys.executable).parent / "hub"
+    return subprocess.run([str(hub), "verify-extract", str(folder)],
+                          capture_output=True, text=True, check=False)
