@@ -171,6 +171,37 @@ def month_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator as marts.dim_indicador names it."""
+
+    nombre: str
+    unidad: str  # personas, casos, traslados, órdenes, días or %
+    objetivo: str | None  # the policy objective its code names (OP01, OP04), if any
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unidad == "%"
+
+    @property
+    def tick_unit(self) -> str:
+        """What follows a value on an axis or a label: " %" for a percentage, else nothing
+        (the title says what is counted)."""
+        return " %" if self.is_percentage else ""
+
+    @property
+    def title(self) -> str:
+        """The name, its unit and its objective: "Población sin sentencia (%, OP01)"."""
+        return f"{self.nombre} ({', '.join(filter(None, (self.unidad, self.objetivo)))})"
+
+
+def indicators(con: Warehouse) -> dict[str, Indicator]:
+    """Every indicator code with its name, unit and objective (marts.dim_indicador)."""
+    rows = con.rows("select codigo_indicador, nombre, unidad, objetivo_politica "
+                    "from marts.dim_indicador")
+    return {code: Indicator(nombre, unidad, objetivo) for code, nombre, unidad, objetivo in rows}
+
+
 def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
     rows = con.rows(
         "select periodo, valor from marts.indicadores_politica "
@@ -180,25 +211,18 @@ def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
     return [(month_label(p), float(v)) for p, v in rows]
 
 
-def population_charts(con: Warehouse) -> list[Chart]:
-    population = _indicator_series(con, "POBLACION_INTRAMUROS")
-    unsentenced = _indicator_series(con, "OP01_PCT_SIN_SENTENCIA")
-    return [
-        Chart(
-            "poblacion",
-            "Población intramuros",
-            "Personas recluidas en cada corte del registro.",
-            line_chart(population),
-            len(population),
-        ),
-        Chart(
-            "sin_sentencia",
-            "% de población sin sentencia (OP01)",
-            "Procesados sobre población intramuros.",
-            line_chart(unsentenced, " %", decimals=2),
-            len(unsentenced),
-        ),
-    ]
+def population_charts(con: Warehouse, named: dict[str, Indicator]) -> list[Chart]:
+    charts = []
+    for name, code, note in (
+        ("poblacion", "POBLACION_INTRAMUROS", "Personas recluidas en cada corte del registro."),
+        ("sin_sentencia", "OP01_PCT_SIN_SENTENCIA", "Procesados sobre población intramuros."),
+    ):
+        indicator, series = named[code], _indicator_series(con, code)
+        charts.append(Chart(
+            name, indicator.title, note,
+            line_chart(series, indicator.tick_unit, decimals=2 if indicator.is_percentage else 0),
+            len(series)))
+    return charts
 
 
 def occupancy_chart(con: Warehouse) -> Chart:
@@ -259,8 +283,10 @@ def alert_charts(con: Warehouse) -> list[Chart]:
     ]
 
 
-def execution_charts(con: Warehouse) -> list[Chart]:
+def execution_charts(con: Warehouse, named: dict[str, Indicator]) -> list[Chart]:
     """How long court orders wait for INPE (marts.ejecucion_indicadores, docs/outputs.md)."""
+    within_a_day_pct, waiting_orders = (named["EJECUCION_PCT_EJECUTADAS_EN_UN_DIA"],
+                                        named["EJECUCION_EN_ESPERA"])
     within_a_day = con.rows(
         """
         select mes, pct_ejecutadas_en_un_dia from marts.ejecucion_indicadores
@@ -276,14 +302,14 @@ def execution_charts(con: Warehouse) -> list[Chart]:
     return [
         Chart(
             "libertades_en_un_dia",
-            "% de libertades ejecutadas el mismo día o el siguiente",
+            f"{within_a_day_pct.title}: órdenes de libertad",
             "Órdenes de libertad de cada mes con su EGRESO a 0 o 1 día de la FechaEmision.",
-            line_chart(series, " %", decimals=2),
+            line_chart(series, within_a_day_pct.tick_unit, decimals=2),
             len(series),
         ),
         Chart(
             "ordenes_en_espera",
-            "Órdenes en espera al último corte",
+            f"{waiting_orders.nombre} al último corte ({waiting_orders.unidad})",
             "LIBERTAD: sin EGRESO; INGRESO: sin INGRESO; FIN_PRISION_PREVENTIVA: plazo vencido "
             "sin egreso ni sentencia.",
             bar_chart([Bar(t, int(n), "alert") for t, n in waiting]),
@@ -345,6 +371,7 @@ def preventive_detention_chart(con: Warehouse) -> Chart:
 
 
 def latest_indicators(con: Warehouse) -> tuple[date | None, list[tuple]]:
+    """The last cut-off's figures: (code, valor, numerador, denominador), by code."""
     rows = con.rows(
         """
         select periodo, codigo_indicador, valor, numerador, denominador
@@ -385,19 +412,20 @@ def _chart_section(chart: Chart) -> str:
     )
 
 
-def _indicator_table(rows: list[tuple]) -> str:
+def _indicator_table(rows: list[tuple], named: dict[str, Indicator]) -> str:
     def cell(value: object, unit: str = "", decimals: int = 0) -> str:
         return "" if value is None else escape(format_number(float(value), unit, decimals))
 
     body = "".join(
-        f"<tr><td>{escape(code)}</td>"
-        f"<td>{cell(valor, ' %', 2) if '_PCT_' in code else cell(valor)}</td>"
+        f'<tr><td>{escape(named[code].nombre)} <span class="muted">{escape(code)}</span></td>'
+        f"<td>{escape(named[code].unidad)}</td><td>{escape(named[code].objetivo or '')}</td>"
+        f"<td>{cell(valor, ' %', 2) if named[code].is_percentage else cell(valor)}</td>"
         f"<td>{cell(num)}</td><td>{cell(den)}</td></tr>"
         for code, valor, num, den in rows
     )
     return (
-        "<table><thead><tr><th>Indicador</th><th>Valor</th><th>Numerador</th>"
-        f"<th>Denominador</th></tr></thead><tbody>{body}</tbody></table>"
+        "<table><thead><tr><th>Indicador</th><th>Unidad</th><th>Objetivo</th><th>Valor</th>"
+        f"<th>Numerador</th><th>Denominador</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -405,16 +433,17 @@ def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
     """Write the report page from the marts of `warehouse` (a DuckDB path or a PostgreSQL URL);
     return chart name -> data points."""
     with connect(warehouse, read_only=True) as con:
+        named = indicators(con)
         charts = [
-            *population_charts(con),
+            *population_charts(con, named),
             occupancy_chart(con),
             *alert_charts(con),
-            *execution_charts(con),
+            *execution_charts(con, named),
             productive_prisons_chart(con),
             open_regime_chart(con),
             preventive_detention_chart(con),
         ]
-        cutoff, indicators = latest_indicators(con)
+        cutoff, latest = latest_indicators(con)
     cutoff_text = cutoff.isoformat() if cutoff else "sin datos"
     page = (
         '<!DOCTYPE html>\n<html lang="es"><head><meta charset="utf-8"/>'
@@ -424,9 +453,9 @@ def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
         f'<p class="note">Último corte del registro: {cutoff_text}. Datos del esquema '
         "<code>marts</code> (seudonimizados: sin nombres ni documentos).</p>"
         + "".join(_chart_section(c) for c in charts)
-        + f'<section id="indicadores" data-rows="{len(indicators)}">'
+        + f'<section id="indicadores" data-rows="{len(latest)}">'
         f"<h2>Indicadores de la Política Nacional Penitenciaria al {cutoff_text}</h2>"
-        f"{_indicator_table(indicators)}</section></body></html>\n"
+        f"{_indicator_table(latest, named)}</section></body></html>\n"
     )
     out_html.parent.mkdir(parents=True, exist_ok=True)
     out_html.write_text(page, encoding="utf-8")

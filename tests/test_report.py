@@ -94,3 +94,19 @@ def test_pct_half_up_matches_the_dbt_macro(num: int, den: int, expected: Decimal
 )
 def test_axis_ends_on_a_round_number(value: float, expected: float) -> None:
     assert nice_ceiling(value) == expected
+
+
+def test_indicators_show_their_names_and_units(report: Report, built_warehouse: Path) -> None:
+    """Names and units from marts.dim_indicador, not bare codes, in the table and titles."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        named = {code: (nombre, unidad) for code, nombre, unidad in con.execute(
+            "select codigo_indicador, nombre, unidad from marts.dim_indicador").fetchall()}
+    section = next(s for s in report.root.iter("section") if s.get("id") == "indicadores")
+    for row in section.findall("./table/tbody/tr"):
+        code = row.find("./td/span").text
+        cells = ["".join(td.itertext()).strip() for td in row.findall("td")]
+        assert cells[0] == f"{named[code][0]} {code}" and cells[1] == named[code][1]
+        assert cells[3].endswith(" %") == (named[code][1] == "%"), cells
+    titles = {s.get("data-chart"): s.findtext("h2") for s in report.root.iter("section")}
+    assert titles["sin_sentencia"] == f"{named['OP01_PCT_SIN_SENTENCIA'][0]} (%, OP01)"
+    assert titles["poblacion"] == f"{named['POBLACION_INTRAMUROS'][0]} (personas)"
