@@ -197,7 +197,7 @@ class Indicator:
 
 def indicators(con: Warehouse) -> dict[str, Indicator]:
     """Every indicator code with its name, unit and objective (marts.dim_indicador)."""
-    rows = con.rows("select codigo_indicador, nombre, unidad, objetivo_politica "
+    rows = con.rows("select codigo_indicador, indicador, unidad, objetivo_politica "
                     "from marts.dim_indicador")
     return {code: Indicator(nombre, unidad, objetivo) for code, nombre, unidad, objetivo in rows}
 

@@ -99,8 +99,8 @@ def test_axis_ends_on_a_round_number(value: float, expected: float) -> None:
 def test_indicators_show_their_names_and_units(report: Report, built_warehouse: Path) -> None:
     """Names and units from marts.dim_indicador, not bare codes, in the table and titles."""
     with duckdb.connect(str(built_warehouse), read_only=True) as con:
-        named = {code: (nombre, unidad) for code, nombre, unidad in con.execute(
-            "select codigo_indicador, nombre, unidad from marts.dim_indicador").fetchall()}
+        named = {code: (name, unit) for code, name, unit in con.execute(
+            "select codigo_indicador, indicador, unidad from marts.dim_indicador").fetchall()}
     section = next(s for s in report.root.iter("section") if s.get("id") == "indicadores")
     for row in section.findall("./table/tbody/tr"):
         code = row.find("./td/span").text

@@ -64,22 +64,24 @@
      'Órdenes ejecutadas en el día o el siguiente sobre órdenes ejecutadas. ' ~ pct_note),
     ('en_espera', 'Órdenes en espera', 'órdenes', 'Órdenes aún sin ejecutar al último corte.'),
 ] -%}
-with indicadores (codigo_indicador, nombre, unidad, definicion, objetivo_politica, mart, columna) as (
+with indicadores (codigo_indicador, indicador, unidad, definicion, objetivo_politica, mart, columna) as (
     values
-    {%- for codigo, nombre, unidad, definicion, objetivo in indicadores %}
-        ({{ text_literal(codigo) }}, {{ text_literal(nombre) }}, {{ text_literal(unidad) }}, {{ text_literal(definicion) }},
-         {{ text_literal(objetivo) }}, 'indicadores_politica', 'valor'),
+    {%- for codigo, indicador, unidad, definicion, objetivo in indicadores %}
+        ({{ text_literal(codigo) }}, {{ text_literal(indicador) }}, {{ text_literal(unidad) }},
+         {{ text_literal(definicion) }}, {{ text_literal(objetivo) }}, 'indicadores_politica',
+         'valor'),
     {%- endfor %}
-    {%- for columna, nombre, unidad, definicion in ejecucion %}
-        ({{ text_literal('EJECUCION_' ~ columna | upper) }}, {{ text_literal(nombre) }}, {{ text_literal(unidad) }},
-         {{ text_literal(definicion) }}, null, 'ejecucion_indicadores', {{ text_literal(columna) }})
+    {%- for columna, indicador, unidad, definicion in ejecucion %}
+        ({{ text_literal('EJECUCION_' ~ columna | upper) }}, {{ text_literal(indicador) }},
+         {{ text_literal(unidad) }}, {{ text_literal(definicion) }}, null, 'ejecucion_indicadores',
+         {{ text_literal(columna) }})
         {{- "," if not loop.last }}
     {%- endfor %}
 )
 
 select
     cast(codigo_indicador as varchar) as codigo_indicador,
-    cast(nombre as varchar) as nombre,
+    cast(indicador as varchar) as indicador,
     cast(unidad as varchar) as unidad,
     cast(definicion as varchar) as definicion,
     cast(objetivo_politica as varchar) as objetivo_politica,
