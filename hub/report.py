@@ -35,12 +35,21 @@ class Bar:
     tone: str = "base"  # a key of COLOURS: "alert" flags a problem, "total" an aggregate
 
 
-def nice_ceiling(value: float) -> float:
-    """The axis end above `value`: 1, 2, 2.5 or 5 times a power of ten, so ticks read well."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
+MAX_AXIS_STEPS = 6
+
+
+def axis_ticks(value: float) -> list[float]:
+    """An axis's ticks, from 0 to the first round number at or above `value`: at most
+    MAX_AXIS_STEPS equal steps of 1, 2, 2.5 or 5 times a power of ten, the smallest that
+    fits (a maximum of 517 % gives 0, 100, ..., 600, not an axis to 1,000)."""
+    value = value if value > 0 else 1.0
+    power = 10 ** math.floor(math.log10(value / MAX_AXIS_STEPS))
+    for multiple in (1, 2, 2.5, 5, 10):
+        step = multiple * power
+        steps = math.ceil(value / step * (1 - 1e-12))  # a value on a tick ends the axis there
+        if steps <= MAX_AXIS_STEPS:
+            return [step * i for i in range(steps + 1)]
+    raise AssertionError("unreachable: ten times the power always fits")
 
 
 def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
@@ -51,11 +60,6 @@ def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
 def format_tick(value: float, unit: str = "") -> str:
     """An axis tick: no trailing zeros (12.5 %, 5,000)."""
     return f"{value:,.12g}{unit}"
-
-
-def axis_ticks(axis_max: float) -> list[float]:
-    """Six ticks from 0: a fifth of a nice_ceiling is itself a round step (0.2, 0.4, 0.5, 1)."""
-    return [axis_max * i / 5 for i in range(6)]
 
 
 def _no_data() -> str:
@@ -73,17 +77,19 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, one row per label (long establishment names fit on the left).
 
-    `reference` draws a dashed vertical line, e.g. ("capacidad", 100) on occupancy.
+    `reference` draws a dashed vertical line, e.g. ("capacidad", 100) on occupancy, its
+    label above the bars.
     """
     if not bars:
         return _no_data()
-    label_w, value_w, row_h, top, bottom = 240, 80, 22, 8, 26
+    label_w, value_w, row_h, bottom = 240, 80, 22, 26
+    top = 22 if reference else 8  # the reference line's label goes above the first bar
     plot_w = CHART_WIDTH - label_w - value_w
     height = top + row_h * len(bars) + bottom
-    axis_max = nice_ceiling(max([b.value for b in bars] + [reference[1] if reference else 0]))
-    scale = plot_w / axis_max
+    ticks = axis_ticks(max([b.value for b in bars] + [reference[1] if reference else 0]))
+    scale = plot_w / ticks[-1]
     parts = [f'<svg width="{CHART_WIDTH}" height="{height}" role="img">']
-    for tick in axis_ticks(axis_max):
+    for tick in ticks:
         x = label_w + tick * scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" class="grid"/>'
@@ -105,8 +111,8 @@ def bar_chart(
         name, at = reference
         x = label_w + at * scale
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" class="ref"/>'
-            f'<text x="{x + 4:.1f}" y="{top + 10}" class="ref-label">{escape(name)}</text>'
+            f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{height - bottom}" class="ref"/>'
+            f'<text x="{x + 4:.1f}" y="{top - 5}" class="ref-label">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -118,14 +124,15 @@ def line_chart(points: Sequence[tuple[str, float]], unit: str = "", decimals: in
         return _no_data()
     left, right, top, bottom, height = 64, 8, 24, 32, 240
     plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
-    axis_max = nice_ceiling(max(v for _, v in points))
+    ticks = axis_ticks(max(v for _, v in points))
+    axis_max = ticks[-1]
     step = plot_w / len(points)  # each point centred in its slot, clear of the axis labels
     xy = [
         (left + (i + 0.5) * step, top + plot_h * (1 - v / axis_max))
         for i, (_, v) in enumerate(points)
     ]
     parts = [f'<svg width="{CHART_WIDTH}" height="{height}" role="img">']
-    for tick in axis_ticks(axis_max):
+    for tick in ticks:
         y = top + plot_h * (1 - tick / axis_max)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{CHART_WIDTH - right}" y2="{y:.1f}" class="grid"/>'
