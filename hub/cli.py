@@ -1,4 +1,4 @@
-"""`hub`: the headless way to drive the hub (simulate, run, open the UI).
+"""`hub`: the headless way to drive the hub (simulate, run, open the UI, verify an extract).
 
 Exit codes of `hub run` (README, "When `hub run` refuses, and its exit codes"): 0 done (also when some source is still
 awaited: a line says which), 1 unexpected error, 2 bad arguments, 3 the operator must fix
@@ -30,6 +30,7 @@ class Exit(IntEnum):
     OPERATOR = 3
     GATE_FAILED = 4
     DELIVERY_REFUSED = 5
+    EXTRACT_NOT_VERIFIED = 6  # hub verify-extract: the folder is not whole, or not valid
 
 
 # Dagster's console log level per verbosity (-q, default, -v).
@@ -189,6 +190,19 @@ def ui_home(settings: Settings) -> Path:
     return home
 
 
+def cmd_verify_extract(args: argparse.Namespace, settings: Settings) -> Exit:
+    from hub.verify_extract import describe, verify
+
+    folder = Path(args.folder)
+    problems = verify(folder)
+    for problem in problems:
+        print(f"hub verify-extract: {problem}", file=sys.stderr)
+    if problems:
+        return Exit.EXTRACT_NOT_VERIFIED
+    print(describe(folder))
+    return Exit.OK
+
+
 def progress(args: argparse.Namespace):
     """Where progress lines go: stdout, flushed (they interleave with Dagster's and dbt's),
     or nowhere with --quiet."""
@@ -265,6 +279,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=port, default=3000)
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("verify-extract",
+                       help="check a published extract folder from its manifest alone "
+                            "(exit 0 whole and valid, 6 not)")
+    p.add_argument("folder", help="a published folder, e.g. $HUB_OUTBOX_DIR/2024-12-31")
+    p.set_defaults(func=cmd_verify_extract)
     return top
 
 

@@ -35,12 +35,21 @@ class Bar:
     tone: str = "base"  # a key of COLOURS: "alert" flags a problem, "total" an aggregate
 
 
-def nice_ceiling(value: float) -> float:
-    """The axis end above `value`: 1, 2, 2.5 or 5 times a power of ten, so ticks read well."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
+MAX_AXIS_STEPS = 6
+
+
+def axis_ticks(value: float) -> list[float]:
+    """An axis's ticks, from 0 to the first round number at or above `value`: at most
+    MAX_AXIS_STEPS equal steps of 1, 2, 2.5 or 5 times a power of ten, the smallest that
+    fits (a maximum of 517 % gives 0, 100, ..., 600, not an axis to 1,000)."""
+    value = value if value > 0 else 1.0
+    power = 10 ** math.floor(math.log10(value / MAX_AXIS_STEPS))
+    for multiple in (1, 2, 2.5, 5, 10):
+        step = multiple * power
+        steps = math.ceil(value / step * (1 - 1e-12))  # a value on a tick ends the axis there
+        if steps <= MAX_AXIS_STEPS:
+            return [step * i for i in range(steps + 1)]
+    raise AssertionError("unreachable: ten times the power always fits")
 
 
 def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
@@ -51,11 +60,6 @@ def format_number(value: float, unit: str = "", decimals: int = 0) -> str:
 def format_tick(value: float, unit: str = "") -> str:
     """An axis tick: no trailing zeros (12.5 %, 5,000)."""
     return f"{value:,.12g}{unit}"
-
-
-def axis_ticks(axis_max: float) -> list[float]:
-    """Six ticks from 0: a fifth of a nice_ceiling is itself a round step (0.2, 0.4, 0.5, 1)."""
-    return [axis_max * i / 5 for i in range(6)]
 
 
 def _no_data() -> str:
@@ -73,17 +77,19 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, one row per label (long establishment names fit on the left).
 
-    `reference` draws a dashed vertical line, e.g. ("capacidad", 100) on occupancy.
+    `reference` draws a dashed vertical line, e.g. ("capacidad", 100) on occupancy, its
+    label above the bars.
     """
     if not bars:
         return _no_data()
-    label_w, value_w, row_h, top, bottom = 240, 80, 22, 8, 26
+    label_w, value_w, row_h, bottom = 240, 80, 22, 26
+    top = 22 if reference else 8  # the reference line's label goes above the first bar
     plot_w = CHART_WIDTH - label_w - value_w
     height = top + row_h * len(bars) + bottom
-    axis_max = nice_ceiling(max([b.value for b in bars] + [reference[1] if reference else 0]))
-    scale = plot_w / axis_max
+    ticks = axis_ticks(max([b.value for b in bars] + [reference[1] if reference else 0]))
+    scale = plot_w / ticks[-1]
     parts = [f'<svg width="{CHART_WIDTH}" height="{height}" role="img">']
-    for tick in axis_ticks(axis_max):
+    for tick in ticks:
         x = label_w + tick * scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" class="grid"/>'
@@ -105,8 +111,8 @@ def bar_chart(
         name, at = reference
         x = label_w + at * scale
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" class="ref"/>'
-            f'<text x="{x + 4:.1f}" y="{top + 10}" class="ref-label">{escape(name)}</text>'
+            f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{height - bottom}" class="ref"/>'
+            f'<text x="{x + 4:.1f}" y="{top - 5}" class="ref-label">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -118,14 +124,15 @@ def line_chart(points: Sequence[tuple[str, float]], unit: str = "", decimals: in
         return _no_data()
     left, right, top, bottom, height = 64, 8, 24, 32, 240
     plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
-    axis_max = nice_ceiling(max(v for _, v in points))
+    ticks = axis_ticks(max(v for _, v in points))
+    axis_max = ticks[-1]
     step = plot_w / len(points)  # each point centred in its slot, clear of the axis labels
     xy = [
         (left + (i + 0.5) * step, top + plot_h * (1 - v / axis_max))
         for i, (_, v) in enumerate(points)
     ]
     parts = [f'<svg width="{CHART_WIDTH}" height="{height}" role="img">']
-    for tick in axis_ticks(axis_max):
+    for tick in ticks:
         y = top + plot_h * (1 - tick / axis_max)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{CHART_WIDTH - right}" y2="{y:.1f}" class="grid"/>'
@@ -171,6 +178,37 @@ def month_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator as marts.dim_indicador names it."""
+
+    nombre: str
+    unidad: str  # personas, casos, traslados, órdenes, días or %
+    objetivo: str | None  # the policy objective its code names (OP01, OP04), if any
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unidad == "%"
+
+    @property
+    def tick_unit(self) -> str:
+        """What follows a value on an axis or a label: " %" for a percentage, else nothing
+        (the title says what is counted)."""
+        return " %" if self.is_percentage else ""
+
+    @property
+    def title(self) -> str:
+        """The name, its unit and its objective: "Población sin sentencia (%, OP01)"."""
+        return f"{self.nombre} ({', '.join(filter(None, (self.unidad, self.objetivo)))})"
+
+
+def indicators(con: Warehouse) -> dict[str, Indicator]:
+    """Every indicator code with its name, unit and objective (marts.dim_indicador)."""
+    rows = con.rows("select codigo_indicador, indicador, unidad, objetivo_politica "
+                    "from marts.dim_indicador")
+    return {code: Indicator(nombre, unidad, objetivo) for code, nombre, unidad, objetivo in rows}
+
+
 def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
     rows = con.rows(
         "select periodo, valor from marts.indicadores_politica "
@@ -180,25 +218,18 @@ def _indicator_series(con: Warehouse, code: str) -> list[tuple[str, float]]:
     return [(month_label(p), float(v)) for p, v in rows]
 
 
-def population_charts(con: Warehouse) -> list[Chart]:
-    population = _indicator_series(con, "POBLACION_INTRAMUROS")
-    unsentenced = _indicator_series(con, "OP01_PCT_SIN_SENTENCIA")
-    return [
-        Chart(
-            "poblacion",
-            "Población intramuros",
-            "Personas recluidas en cada corte del registro.",
-            line_chart(population),
-            len(population),
-        ),
-        Chart(
-            "sin_sentencia",
-            "% de población sin sentencia (OP01)",
-            "Procesados sobre población intramuros.",
-            line_chart(unsentenced, " %", decimals=2),
-            len(unsentenced),
-        ),
-    ]
+def population_charts(con: Warehouse, named: dict[str, Indicator]) -> list[Chart]:
+    charts = []
+    for name, code, note in (
+        ("poblacion", "POBLACION_INTRAMUROS", "Personas recluidas en cada corte del registro."),
+        ("sin_sentencia", "OP01_PCT_SIN_SENTENCIA", "Procesados sobre población intramuros."),
+    ):
+        indicator, series = named[code], _indicator_series(con, code)
+        charts.append(Chart(
+            name, indicator.title, note,
+            line_chart(series, indicator.tick_unit, decimals=2 if indicator.is_percentage else 0),
+            len(series)))
+    return charts
 
 
 def occupancy_chart(con: Warehouse) -> Chart:
@@ -259,8 +290,10 @@ def alert_charts(con: Warehouse) -> list[Chart]:
     ]
 
 
-def execution_charts(con: Warehouse) -> list[Chart]:
+def execution_charts(con: Warehouse, named: dict[str, Indicator]) -> list[Chart]:
     """How long court orders wait for INPE (marts.ejecucion_indicadores, docs/outputs.md)."""
+    within_a_day_pct, waiting_orders = (named["EJECUCION_PCT_EJECUTADAS_EN_UN_DIA"],
+                                        named["EJECUCION_EN_ESPERA"])
     within_a_day = con.rows(
         """
         select mes, pct_ejecutadas_en_un_dia from marts.ejecucion_indicadores
@@ -276,14 +309,14 @@ def execution_charts(con: Warehouse) -> list[Chart]:
     return [
         Chart(
             "libertades_en_un_dia",
-            "% de libertades ejecutadas el mismo día o el siguiente",
+            f"{within_a_day_pct.title}: órdenes de libertad",
             "Órdenes de libertad de cada mes con su EGRESO a 0 o 1 día de la FechaEmision.",
-            line_chart(series, " %", decimals=2),
+            line_chart(series, within_a_day_pct.tick_unit, decimals=2),
             len(series),
         ),
         Chart(
             "ordenes_en_espera",
-            "Órdenes en espera al último corte",
+            f"{waiting_orders.nombre} al último corte ({waiting_orders.unidad})",
             "LIBERTAD: sin EGRESO; INGRESO: sin INGRESO; FIN_PRISION_PREVENTIVA: plazo vencido "
             "sin egreso ni sentencia.",
             bar_chart([Bar(t, int(n), "alert") for t, n in waiting]),
@@ -345,6 +378,7 @@ def preventive_detention_chart(con: Warehouse) -> Chart:
 
 
 def latest_indicators(con: Warehouse) -> tuple[date | None, list[tuple]]:
+    """The last cut-off's figures: (code, valor, numerador, denominador), by code."""
     rows = con.rows(
         """
         select periodo, codigo_indicador, valor, numerador, denominador
@@ -385,19 +419,20 @@ def _chart_section(chart: Chart) -> str:
     )
 
 
-def _indicator_table(rows: list[tuple]) -> str:
+def _indicator_table(rows: list[tuple], named: dict[str, Indicator]) -> str:
     def cell(value: object, unit: str = "", decimals: int = 0) -> str:
         return "" if value is None else escape(format_number(float(value), unit, decimals))
 
     body = "".join(
-        f"<tr><td>{escape(code)}</td>"
-        f"<td>{cell(valor, ' %', 2) if '_PCT_' in code else cell(valor)}</td>"
+        f'<tr><td>{escape(named[code].nombre)} <span class="muted">{escape(code)}</span></td>'
+        f"<td>{escape(named[code].unidad)}</td><td>{escape(named[code].objetivo or '')}</td>"
+        f"<td>{cell(valor, ' %', 2) if named[code].is_percentage else cell(valor)}</td>"
         f"<td>{cell(num)}</td><td>{cell(den)}</td></tr>"
         for code, valor, num, den in rows
     )
     return (
-        "<table><thead><tr><th>Indicador</th><th>Valor</th><th>Numerador</th>"
-        f"<th>Denominador</th></tr></thead><tbody>{body}</tbody></table>"
+        "<table><thead><tr><th>Indicador</th><th>Unidad</th><th>Objetivo</th><th>Valor</th>"
+        f"<th>Numerador</th><th>Denominador</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -405,16 +440,17 @@ def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
     """Write the report page from the marts of `warehouse` (a DuckDB path or a PostgreSQL URL);
     return chart name -> data points."""
     with connect(warehouse, read_only=True) as con:
+        named = indicators(con)
         charts = [
-            *population_charts(con),
+            *population_charts(con, named),
             occupancy_chart(con),
             *alert_charts(con),
-            *execution_charts(con),
+            *execution_charts(con, named),
             productive_prisons_chart(con),
             open_regime_chart(con),
             preventive_detention_chart(con),
         ]
-        cutoff, indicators = latest_indicators(con)
+        cutoff, latest = latest_indicators(con)
     cutoff_text = cutoff.isoformat() if cutoff else "sin datos"
     page = (
         '<!DOCTYPE html>\n<html lang="es"><head><meta charset="utf-8"/>'
@@ -424,9 +460,9 @@ def render_report(warehouse: str, out_html: Path) -> dict[str, int]:
         f'<p class="note">Último corte del registro: {cutoff_text}. Datos del esquema '
         "<code>marts</code> (seudonimizados: sin nombres ni documentos).</p>"
         + "".join(_chart_section(c) for c in charts)
-        + f'<section id="indicadores" data-rows="{len(indicators)}">'
+        + f'<section id="indicadores" data-rows="{len(latest)}">'
         f"<h2>Indicadores de la Política Nacional Penitenciaria al {cutoff_text}</h2>"
-        f"{_indicator_table(indicators)}</section></body></html>\n"
+        f"{_indicator_table(latest, named)}</section></body></html>\n"
     )
     out_html.parent.mkdir(parents=True, exist_ok=True)
     out_html.write_text(page, encoding="utf-8")

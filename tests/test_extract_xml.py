@@ -7,8 +7,15 @@ from datetime import date
 import pyarrow as pa
 import pytest
 from lxml import etree
+from validators import VALIDATORS
 
-from orchestration.publish.extract import EXTRACT_SCHEMA, NAMESPACE, ExtractInvalid, to_xml
+from orchestration.publish.extract import (
+    EXTRACT_SCHEMA,
+    NAMESPACE,
+    XSD_PATH,
+    ExtractInvalid,
+    to_xml,
+)
 
 CUTOFF = date(2024, 12, 31)
 
@@ -100,3 +107,20 @@ def test_a_case_number_split_in_two_elements_raises():
     other = "00124-2023-0-1801-JR-PE-01"
     with pytest.raises(ExtractInvalid, match="would appear in two Expediente"):
         to_xml(rows(subject(), subject(expediente=other), subject(id_persona="b" * 64)), CUTOFF)
+
+
+@pytest.mark.parametrize("validator", VALIDATORS)
+def test_the_receivers_validators_accept_the_document_and_refuse_a_wrong_value(
+        validator, tmp_path):
+    """What the writer's own check (lxml) accepts, libxml2 and the JDK's validator accept;
+    and they do validate: one value outside its code list is refused, with its line."""
+    xml = to_xml(rows(subject(), subject(id_persona="b" * 64, alertas=[{
+        "codigo": "LIBERTAD_NO_EJECUTADA", "expediente": "00123-2023-0-1801-JR-PE-01",
+        "cod_ep": "EP0101", "fecha_referencia": date(2024, 12, 1), "dias_abierta": 30,
+        "detalle": "libertad ordenada el 2024-12-01"}])), CUTOFF)
+    (tmp_path / "good.xml").write_bytes(xml)
+    (tmp_path / "bad.xml").write_bytes(xml.replace(b">PROCESADO<", b">LIBRE<", 1))
+    good = VALIDATORS[validator](XSD_PATH, tmp_path / "good.xml")
+    assert good.returncode == 0, good.stderr
+    bad = VALIDATORS[validator](XSD_PATH, tmp_path / "bad.xml")
+    assert bad.returncode != 0 and "LIBRE" in bad.stderr, bad.stderr

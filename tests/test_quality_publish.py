@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from lxml import etree
+from validators import VALIDATORS, hub_verify_extract
 
 from contracts.expectations.suites import Suite, at_most, expect, not_null, when
 from orchestration.publish import extract
@@ -163,6 +163,16 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert extract.revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
+    # Each revision checks out from its own folder: the receiver's check (sha256s, records,
+    # the XML and its gzip valid against the XSD beside them), then libxml2 and the JDK.
+    for revision in (1, 2):
+        folder = outbox / extract.REVISIONS_DIR / first.name / str(revision)
+        checked = hub_verify_extract(folder)
+        assert checked.returncode == 0 and f"revision {revision}:" in checked.stdout, \
+            checked.stderr
+        for name, validate in VALIDATORS.items():
+            outcome = validate(folder / XSD_PATH.name, folder / XML_FILE)
+            assert outcome.returncode == 0, (revision, name, outcome.stderr)
     assert not list(analyst_db.parent.glob(".*partial*"))  # no temporary file left
     # The validation index lists the three runs of the gates, newest first, with verdicts.
     runs = summaries(validation_dir())
@@ -207,10 +217,10 @@ def test_the_published_extract_validates_and_its_files_agree(resources):
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
     assert manifest["schema_version"] == extract.SCHEMA_VERSION
     assert manifest["xsd"] == XSD_PATH.name and (folder / XSD_PATH.name).is_file()
-    # The receiver's check, from the folder alone (as the README gives it).
-    xmllint = subprocess.run(["xmllint", "--noout", "--schema", manifest["xsd"], XML_FILE],
-                             cwd=folder, capture_output=True, text=True, check=False)
-    assert xmllint.returncode == 0, xmllint.stderr
+    # Valid against the XSD in the folder, in the validators receivers use.
+    for name, validate in VALIDATORS.items():
+        outcome = validate(folder / manifest["xsd"], folder / XML_FILE)
+        assert outcome.returncode == 0, (name, outcome.stderr)
 
     root = etree.parse(str(folder / XML_FILE)).getroot()
     assert root.get(f"{{{extract.XSI_NAMESPACE}}}schemaLocation") == \

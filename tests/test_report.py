@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hub.report import nice_ceiling, pct_half_up, render_report
+from hub.report import MAX_AXIS_STEPS, Bar, axis_ticks, bar_chart, pct_half_up, render_report
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,41 @@ def test_pct_half_up_matches_the_dbt_macro(num: int, den: int, expected: Decimal
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(0, 1), (7, 10), (12, 20), (23, 25), (4973, 5000), (44.35, 50), (100, 100)],
+    [(0, 1), (7, 8), (12, 12), (23, 25), (4973, 5000), (44.35, 50), (100, 100), (517, 600),
+     (0.37, 0.4)],
 )
-def test_axis_ends_on_a_round_number(value: float, expected: float) -> None:
-    assert nice_ceiling(value) == expected
+def test_axis_ends_on_the_first_round_number_above_the_data(value: float, expected: float) -> None:
+    ticks = axis_ticks(value)
+    assert ticks[0] == 0 and ticks[-1] == pytest.approx(expected)
+    assert 2 <= len(ticks) <= MAX_AXIS_STEPS + 1
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1  # evenly spaced
+
+
+def test_occupancy_reference_label_clears_the_bars_and_the_axis_fits_the_data() -> None:
+    """The defects the issue saw: "capacidad" printed over the NACIONAL bar, and an axis to
+    1,000 % for a maximum of 517 %."""
+    svg = ET.fromstring(bar_chart([Bar("NACIONAL", 120.5, "total"), Bar("EP LURIGANCHO", 517.3)],
+                                  " %", decimals=2, reference=("capacidad", 100)))
+    label = next(t for t in svg.iter("text") if t.get("class") == "ref-label")
+    first_bar = next(r for r in svg.iter("rect") if r.get("class") == "mark")
+    assert label.text == "capacidad"
+    assert float(label.get("y")) < float(first_bar.get("y"))  # baseline above the bar's top
+    ticks = [t.text for t in svg.iter("text") if t.get("class") == "muted"]
+    assert ticks[-1] == "600 %"
+
+
+def test_indicators_show_their_names_and_units(report: Report, built_warehouse: Path) -> None:
+    """Names and units from marts.dim_indicador, not bare codes, in the table and titles."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        named = {code: (name, unit) for code, name, unit in con.execute(
+            "select codigo_indicador, indicador, unidad from marts.dim_indicador").fetchall()}
+    section = next(s for s in report.root.iter("section") if s.get("id") == "indicadores")
+    for row in section.findall("./table/tbody/tr"):
+        code = row.find("./td/span").text
+        cells = ["".join(td.itertext()).strip() for td in row.findall("td")]
+        assert cells[0] == f"{named[code][0]} {code}" and cells[1] == named[code][1]
+        assert cells[3].endswith(" %") == (named[code][1] == "%"), cells
+    titles = {s.get("data-chart"): s.findtext("h2") for s in report.root.iter("section")}
+    assert titles["sin_sentencia"] == f"{named['OP01_PCT_SIN_SENTENCIA'][0]} (%, OP01)"
+    assert titles["poblacion"] == f"{named['POBLACION_INTRAMUROS'][0]} (personas)"

@@ -1,11 +1,19 @@
 """The warehouse documents itself where people and tools look: every table and column of
 `interop` and `marts` carries its description as a comment, and so do the analysts'
-database's tables (copied with the marts)."""
+database's tables (copied with the marts); dbt docs end in the exposures of what the hub
+publishes."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
+
+from orchestration.publish.extract import READS
+from orchestration.transform.project import prepare_manifest
 
 
 @pytest.mark.parametrize("schema", ["interop", "marts"])
@@ -29,3 +37,16 @@ def test_the_analysts_database_keeps_the_comments(hub_settings, built_warehouse)
                                   ).fetchall()
     assert len(tables) >= 10 and all((comment or "").strip() for _, comment in tables), tables
     assert uncommented == []
+
+
+def test_the_exposures_name_what_the_extract_and_the_report_read():
+    """dbt docs' lineage ends in the extract and the analysts' report, each exposure listing
+    exactly the models its code reads, so a change to either shows in the docs."""
+    manifest = json.loads(prepare_manifest().read_text())
+    reads = {e["name"]: {node.rsplit(".", 1)[-1] for node in e["depends_on"]["nodes"]}
+             for e in manifest["exposures"].values()}
+    report_source = (Path(__file__).resolve().parents[1] / "hub" / "report.py").read_text()
+    assert reads == {
+        "estado_ejecucion_extract": {key.path[-1] for key in READS},
+        "analyst_report": set(re.findall(r"\bmarts\.(\w+)", report_source)),
+    }

@@ -137,7 +137,7 @@ held_alerts as (
     union all
     select
         h.c, 'PRISION_PREVENTIVA_VENCIDA', h.persona_key, s.expediente, h.cod_ep, pe.fecha_fin,
-        'Plazo de prision preventiva vencido el ' || cast(pe.fecha_fin as varchar) || ' sin prolongacion ni sentencia'
+        'Plazo de prisión preventiva vencido el ' || cast(pe.fecha_fin as varchar) || ' sin prolongación ni sentencia'
     from held as h
     inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
     inner join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
@@ -168,7 +168,7 @@ held_alerts as (
     union all
     select
         h.c, 'INTERNO_SIN_MANDATO', h.persona_key, h.expediente, h.cod_ep, h.fecha_ingreso,
-        'Interno sin ninguna orden de detencion del Poder Judicial'
+        'Interno sin ninguna orden de detención del Poder Judicial'
     from held as h
     left join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
     where not coalesce(f.has_detention_order, false)
@@ -178,7 +178,7 @@ not_held_alerts as (
     select
         s.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, s.persona_key, s.expediente,
         cast(null as varchar) as cod_ep, s.fecha_emision as fecha_referencia,
-        'Orden de detencion vigente (' || s.tipo || ' ' || s.resolucion_id || ') sin ingreso al penal' as detalle
+        'Orden de detención vigente (' || s.tipo || ' ' || s.resolucion_id || ') sin ingreso al penal' as detalle
     from standing as s
     left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
     where s.orden = 'DETENCION'

@@ -1,20 +1,23 @@
 """The extract for the Poder Judicial (docs/outputs.md, section 2): write, audit, publish.
 
-Published only when the publication gate (orchestration/publish/gate.py) allows it;
+Published only when the publication gate (orchestration/quality/gate.py) allows it;
 otherwise it raises (a blocking check did not pass) or does nothing (a source has not
 delivered yet), and the outbox is not touched.
 
 The extract is read at `$HUB_OUTBOX_DIR/<fecha_corte>/`: estado_ejecucion.xml (validated
 against contracts/extract/estado_ejecucion.xsd before anything is written), the same
-rows as estado_ejecucion.parquet, and manifest.json. That path is a symbolic link to
-the cut-off's current revision, `revisions/<fecha_corte>/<n>/`; a republication writes
-revision n+1 whole, then switches the link in one rename, so a reader sees the previous
-extract or the new one, never part of one and never none. The previous revision is kept.
+rows as estado_ejecucion.parquet, the XML again gzip-compressed (estado_ejecucion.xml.gz),
+the XSD, and manifest.json (hub/verify_extract.py checks a folder from it alone). That
+path is a symbolic link to the cut-off's current revision, `revisions/<fecha_corte>/<n>/`;
+a republication writes revision n+1 whole, then switches the link in one rename, so a
+reader sees the previous extract or the new one, never part of one and never none. The
+previous revision is kept.
 """
 
 # No `from __future__ import annotations`: Dagster checks the type of the asset's
 # `context` annotation when the asset is defined.
 import functools
+import gzip
 import hashlib
 import io
 import json
@@ -33,6 +36,7 @@ from lxml import etree
 
 from hub.permissions import fsync_dir, private_dir, write_private
 from hub.pseudonyms import extract_person_ids, pseudonym_key
+from hub.verify_extract import MANIFEST_FILE, stream_cases
 from hub.warehouse import Warehouse
 from orchestration.conditions import FOLLOW_UPSTREAM
 from orchestration.quality.checks import CHECKS, Verdict
@@ -43,11 +47,12 @@ NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:2"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 XSD_PATH = Path(__file__).resolve().parents[2] / "contracts" / "extract" / "estado_ejecucion.xsd"
 XML_FILE, PARQUET_FILE = "estado_ejecucion.xml", "estado_ejecucion.parquet"
+# The XML again, gzip-compressed (about a seventh of the size), for receivers that take it.
+XML_GZ_FILE = f"{XML_FILE}.gz"
 XSD_FILE = XSD_PATH.name  # shipped beside the files it describes
 # The XSD's version attribute; the namespace ends with it. One more with every change a
 # receiver reads (docs/outputs.md, section 2): 2 added the waiting orders.
 SCHEMA_VERSION = "2"
-MANIFEST_FILE = "manifest.json"
 
 READS = [*(dg.AssetKey(["interop", model]) for model in (
     "persona", "resolucion_judicial", "situacion_juridica_historial", "medida_medio_libre",
@@ -215,23 +220,19 @@ def _validate(document: io.BytesIO) -> None:
     """
     schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
     try:
-        _stream_cases(document, schema)
+        stream_cases(_rewound(document), NAMESPACE, schema)
     except etree.XMLSyntaxError as invalid:
         try:
-            _stream_cases(document)
+            stream_cases(_rewound(document), NAMESPACE)
         except etree.XMLSyntaxError as e:
             raise ExtractInvalid(f"{XML_FILE} line {e.lineno}: not well-formed ({e.msg})") from None
         raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: "
                              f"{invalid.msg}") from None
 
 
-def _stream_cases(document: io.BytesIO, schema: etree.XMLSchema | None = None) -> None:
+def _rewound(document: io.BytesIO) -> io.BytesIO:
     document.seek(0)
-    for _, case in etree.iterparse(document, tag=f"{{{NAMESPACE}}}Expediente", schema=schema,
-                                   resolve_entities=False, no_network=True, load_dtd=False):
-        case.clear()
-        while case.getprevious() is not None:
-            del case.getparent()[0]
+    return document
 
 
 # The text helpers below take and return Arrow string columns, one value per row; a null
@@ -390,6 +391,12 @@ def _waiting_order(field: Field) -> Column:
         "      </OrdenEnEspera>")
 
 
+def gzipped(content: bytes) -> bytes:
+    """`content` gzip-compressed, the same bytes for the same content: no time stamp and no
+    file name in the header (so a republication's sha256 changes only with its data)."""
+    return gzip.compress(content, compresslevel=6, mtime=0)
+
+
 def to_parquet(rows: pa.Table, description: dict[str, str]) -> bytes:
     """The rows as Parquet, with `description` as the file's key-value metadata."""
     sink = io.BytesIO()
@@ -525,7 +532,8 @@ def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: Wareh
                                               "status = 'landed' ORDER BY delivery_id")]
     revision = next_revision(outbox.path, cutoff)
     description = describe(cutoff, revision, deliveries)
-    files = {XML_FILE: to_xml(rows, cutoff), PARQUET_FILE: to_parquet(rows, description),
+    xml = to_xml(rows, cutoff)
+    files = {XML_FILE: xml, XML_GZ_FILE: gzipped(xml), PARQUET_FILE: to_parquet(rows, description),
              XSD_FILE: XSD_PATH.read_bytes()}
     files[MANIFEST_FILE] = manifest(files, rows.num_rows, run_id, description,
                                     decision.verdicts)

@@ -8,7 +8,7 @@ with bands as (
     select
         {{ desde }} as desde_dias,
         cast({{ 'null' if hasta is none else hasta }} as integer) as hasta_dias,
-        '{{ desde }}{{ "-" ~ hasta if hasta is not none else "+" }} dias' as banda
+        '{{ desde }}{{ "-" ~ hasta if hasta is not none else "+" }} días' as banda
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
