@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
+SLOWEST_MODELS = 10  # the dbt models listed in the results, longest first
 sys.path.insert(0, str(BENCH_DIR.parent))
 
 
@@ -42,11 +43,12 @@ def sibling(name: str):
     return module
 
 
-def step_durations(instance, run_id: str) -> dict[str, float]:
-    """Wall seconds of every step of a run, from Dagster's event log."""
+def step_durations(instance, run_id: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall seconds of every step of a run, and of every dbt model it built (dagster-dbt's
+    "Execution Duration"), from Dagster's event log."""
     from dagster import DagsterEventType
 
-    starts, ends = {}, {}
+    starts, ends, models = {}, {}, {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
@@ -55,12 +57,18 @@ def step_durations(instance, run_id: str) -> dict[str, float]:
             starts[event.step_key] = entry.timestamp
         elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             ends[event.step_key] = entry.timestamp
-    return {key: ends[key] - starts[key] for key in starts if key in ends}
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            duration = materialization.metadata.get("Execution Duration")
+            if duration is not None:
+                models[materialization.asset_key.to_user_string()] = duration.value
+    return {key: ends[key] - starts[key] for key in starts if key in ends}, models
 
 
-def hub_run(settings, say) -> tuple[float, bool, dict[str, float]]:
+def hub_run(settings, say) -> tuple[float, bool, dict[str, float], dict[str, float]]:
     """`hub run` as a user starts it: a new process, the Dagster instance kept on disk under
-    the data folder. Returns its wall seconds, whether it succeeded, and its steps' seconds."""
+    the data folder. Returns its wall seconds, whether it succeeded, and its steps' and dbt
+    models' seconds."""
     import dagster as dg
 
     settings.export()
@@ -78,11 +86,14 @@ def hub_run(settings, say) -> tuple[float, bool, dict[str, float]]:
     if done.returncode:
         say(done.stdout[-3000:] + done.stderr[-3000:])
     steps: dict[str, float] = {}
+    models: dict[str, float] = {}
     with dg.DagsterInstance.get() as instance:
         for run in instance.get_runs():
             if run.run_id not in before:
-                steps.update(step_durations(instance, run.run_id))
-    return seconds, done.returncode == 0, steps
+                run_steps, run_models = step_durations(instance, run.run_id)
+                steps.update(run_steps)
+                models.update(run_models)
+    return seconds, done.returncode == 0, steps, models
 
 
 def fixed_costs() -> dict[str, float]:
@@ -137,9 +148,9 @@ def bench_scale(scale: float, work: Path, say) -> dict:
 
     # `hub run`, dbt and the court parsing workers run below this process: they all count.
     with sibling("peak_memory").TreeMemory(os.getpid()) as memory:
-        year_s, year_ok, steps = hub_run(settings, say)
+        year_s, year_ok, steps, models = hub_run(settings, say)
         repeat_last_court_delivery(landing, "2025-01-12")
-        new_s, new_ok, steps_new = hub_run(settings, say)
+        new_s, new_ok, steps_new, models_new = hub_run(settings, say)
 
     deliveries = [d for d in find_deliveries(landing) if d.complete]
     bench = sibling("connectors")
@@ -155,6 +166,8 @@ def bench_scale(scale: float, work: Path, say) -> dict:
         "new_delivery_s": new_s,
         "new_delivery_ok": new_ok,
         "new_delivery_steps_s": steps_new,
+        "year_models_s": models,
+        "new_delivery_models_s": models_new,
         "fixed_costs_s": fixed_costs(),
         "floors": floors,
         "peak_memory_mb": memory.peak_sum / 2**20,
@@ -197,6 +210,12 @@ def markdown(results: list[dict]) -> str:
                   "| step | whole year (s) | new delivery (s) |", "| --- | ---: | ---: |"]
         for step, seconds in sorted(r["year_steps_s"].items(), key=lambda kv: -kv[1]):
             lines.append(f"| {step} | {seconds:.1f} | {r['new_delivery_steps_s'].get(step, 0):.1f} |")
+        models = r["year_models_s"]
+        lines += [(f"\nThe dbt models that took longest (of {len(models)}, "
+                   f"{sum(models.values()):.0f} s summed over dbt's threads in the year's build):\n"),
+                  "| dbt model | whole year (s) | new delivery (s) |", "| --- | ---: | ---: |"]
+        lines += [f"| {model} | {seconds:.1f} | {r['new_delivery_models_s'].get(model, 0):.1f} |"
+                  for model, seconds in sorted(models.items(), key=lambda kv: -kv[1])[:SLOWEST_MODELS]]
         lines += ["\nWhat every `hub run` pays before reading any data (measured after the runs):\n",
                   "| fixed cost | s |", "| --- | ---: |"]
         lines += [f"| {what} | {seconds:.1f} |" for what, seconds in r["fixed_costs_s"].items()]

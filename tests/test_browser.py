@@ -1,4 +1,5 @@
-"""The Dagster UI in a real browser: the asset graph, and one delivery landed from the UI.
+"""The Dagster UI in a real browser: the asset graph, and one delivery landed from the UI;
+and the reports people open from disk (the analysts' report, the validation index).
 
 `dagster-webserver` serves `orchestration.definitions` on a copy of the simulated data,
 with its own DAGSTER_HOME (the project's dagster.yaml, storage in a temporary folder).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -308,3 +310,41 @@ def wait_for_run(base: str, cutoff: str) -> tuple[str, str]:
         time.sleep(2)
     pytest.fail(f"no finished run for partition {cutoff} after {RUN_TIMEOUT_S} s "
                 f"(last seen: {run_id} {status})")
+
+
+def test_the_reports_open_offline_with_names_not_codes(built_warehouse, hub_settings, page):
+    """The analysts' report (latest.html) and the validation index, opened from disk as a
+    reader would: nothing is fetched from the network, the report names indicators by
+    marts.dim_indicador's names, and the index leads to the newest run's page."""
+    from playwright.sync_api import expect
+
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    reports = hub_settings.data_dir / "reports"
+    with duckdb.connect(str(hub_settings.analyst_db), read_only=True) as con:
+        names = [row[0] for row in con.execute(
+            "SELECT d.indicador FROM marts.dim_indicador AS d JOIN marts.indicadores_politica "
+            "AS i ON i.codigo_indicador = d.codigo_indicador GROUP BY d.indicador").fetchall()]
+    assert names
+
+    page.goto((reports / "analyst" / "latest.html").as_uri())
+    try:
+        expect(page.get_by_role("heading", name="Hub de interoperabilidad penal")).to_be_visible()
+        expect(page.get_by_text(names[0]).first).to_be_visible()
+    finally:
+        shot(page, "10_analyst_report")
+
+    page.goto((reports / "validation" / "index.html").as_uri())
+    try:
+        expect(page.get_by_role("heading", name="Validaciones")).to_be_visible()
+        newest = page.locator("tbody tr").first
+        # The session's run passed its blocking gates; warnings may remain.
+        expect(newest.locator("[data-veredicto]")).to_have_text(re.compile("^(aprobado|con avisos)$"))
+    finally:
+        shot(page, "11_validation_index")
+    newest.get_by_role("link").click()
+    try:
+        expect(page.get_by_role("heading", name="Validación de los datos")).to_be_visible()
+    finally:
+        shot(page, "12_validation_run")
+    assert all(url.startswith("file://") for url in fetched), fetched

@@ -75,6 +75,9 @@ def test_hub_bench_runs_a_year_and_one_new_delivery(tmp_path):
     assert len(bench["fixed_costs_s"]) == 3 and all(s > 0 for s in bench["fixed_costs_s"].values())
     assert bench["code"] and f"Code: {bench['code']}." in table.read_text()
     assert "| hub_dbt_models |" in table.read_text()
+    # Every dbt model's own time, from the run's events: the marts and interop are built.
+    assert {"marts/alertas_historial", "interop/persona"} <= set(bench["year_models_s"]), bench
+    assert "| marts/" in table.read_text() or "| interop/" in table.read_text()
 
 
 SUMMARY_LINE = re.compile(r"^  (\w+)\s+(\w+)\s+(\d+) deliveries\s+([\d,]+) landed\s+([\d,]+) "
