@@ -3,7 +3,7 @@
 -- codes of indicadores_politica (that each has a row, the relationships test on the mart
 -- checks too), and the measure columns of ejecucion_indicadores (all but the columns
 -- that say which orders: mes, tipo_orden, ambito, codigo_ambito).
-{%- set ejecucion = ref('ejecucion_indicadores') -%}
+{% set ejecucion = ref('ejecucion_indicadores') %}
 with measures as (
     select lower(column_name) as columna
     from information_schema.columns
