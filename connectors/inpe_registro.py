@@ -226,7 +226,7 @@ def _hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
     """The sha256 of each span of `data`."""
     view, sha256 = memoryview(data), hashlib.sha256
     return pa.array([sha256(view[start:end]).digest()
-                     for start, end in zip(starts.tolist(), ends.tolist())], pa.binary())
+                     for start, end in zip(starts.tolist(), ends.tolist(), strict=True)], pa.binary())
 
 
 def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.ndarray

@@ -132,10 +132,10 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
         pending: Future[FileCounts] | None = None
         for batch in batches:
             if pending is not None:
-                landed, quarantined = map(sum, zip((landed, quarantined), pending.result()))
+                landed, quarantined = map(sum, zip((landed, quarantined), pending.result(), strict=True))
             pending = writer.submit(_insert, landing, batch, entry.name)
         if pending is not None:
-            landed, quarantined = map(sum, zip((landed, quarantined), pending.result()))
+            landed, quarantined = map(sum, zip((landed, quarantined), pending.result(), strict=True))
     invalid = row_rules.quarantine_invalid(landing, "pj_resoluciones", entry.name,
                                            f"{SCHEMA}.pj_resoluciones", _FIRST_FAILURE,
                                            raw_text=_ROW_AS_JSON)
@@ -509,6 +509,6 @@ _SCHEMA = pa.schema([*((c, pa.string()) for c in (*PJ_COLUMNS, "_rejected", "_el
 
 
 def _table(rows: list[list[str | None]], first_ordinal: int) -> pa.Table:
-    arrays = [pa.array(values, pa.string()) for values in zip(*rows)]
+    arrays = [pa.array(values, pa.string()) for values in zip(*rows, strict=True)]
     arrays.append(pa.array(np.arange(first_ordinal, first_ordinal + len(rows), dtype=np.int64)))
     return pa.Table.from_arrays(arrays, schema=_SCHEMA)

@@ -46,9 +46,9 @@ def _apply(pg: PostgresWarehouse, local: duckdb.DuckDBPyConnection, delivery: De
            before) -> None:
     folder = [delivery.source, delivery.fecha_corte]
     was_landed = {d for d, s in zip(before["delivery_id"].to_pylist(),
-                                    before["status"].to_pylist()) if s == "landed"}
+                                    before["status"].to_pylist(), strict=True) if s == "landed"}
     after = local.sql(FOLDER_LOG, params=folder).to_arrow_table()
-    retired = [d for d, s in zip(after["delivery_id"].to_pylist(), after["status"].to_pylist())
+    retired = [d for d, s in zip(after["delivery_id"].to_pylist(), after["status"].to_pylist(), strict=True)
                if d in was_landed and s != "landed"]
     new_rows = {table: local.sql(f"SELECT * FROM {SCHEMA}.{table}").to_arrow_table()
                 for table in (*SOURCE_TABLES[delivery.source], "quarantine")}

@@ -143,7 +143,7 @@ def line_chart(points: Sequence[tuple[str, float]], unit: str = "", decimals: in
     parts.append(
         f'<path class="line" d="{path}" fill="none" stroke="{COLOURS["base"]}" stroke-width="2"/>'
     )
-    for (label, value), (x, y) in zip(points, xy):
+    for (label, value), (x, y) in zip(points, xy, strict=True):
         text = escape(format_number(value, unit, decimals))
         parts.append(
             f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS["base"]}">'

@@ -417,11 +417,11 @@ class Simulator:
         keys = [(e, s) for e in self.world.establishments for s in ("M", "F")]
         weights = [e.poblacion[(situacion, s)] for e, s in keys]
         counts = apportion(self.sc(TARGETS[situacion + "S"]), weights)
-        return [(e, s, n) for (e, s), n in zip(keys, counts) if n]
+        return [(e, s, n) for (e, s), n in zip(keys, counts, strict=True) if n]
 
     def offences_for(self, situacion: str, n: int) -> list[Offence]:
         weights = [o.procesados if situacion == "PROCESADO" else o.sentenciados for o in self.offences]
-        out = [o for o, k in zip(self.offences, apportion(n, weights)) for _ in range(k)]
+        out = [o for o, k in zip(self.offences, apportion(n, weights), strict=True) for _ in range(k)]
         self.rng.shuffle(out)
         return out
 
@@ -447,7 +447,7 @@ class Simulator:
             offences = self.offences_for(situacion, len(slots))
             role_list = roles[situacion] + ["REGULAR"] * (len(slots) - len(roles[situacion]))
             rng.shuffle(role_list)
-            for (ep, sexo), offence, role in zip(slots, offences, role_list):
+            for (ep, sexo), offence, role in zip(slots, offences, role_list, strict=False):
                 person = self.new_person(sexo, offence)
                 self.register(person)
                 builder = self.build_procesado if situacion == "PROCESADO" else self.build_sentenciado
@@ -750,7 +750,7 @@ class Simulator:
         tipos = rng.choices(feeds.MEDIDAS_LIMITATIVAS, (35, 10, 50, 5), k=limitativas)
         estados = ["ACTIVO"] * activas + ["PASIVO"] * (limitativas - activas)
         rng.shuffle(estados)
-        plan += [(t, e, False) for t, e in zip(tipos, estados)]
+        plan += [(t, e, False) for t, e in zip(tipos, estados, strict=False)]
 
         dept_weights = [sum(e.poblacion.values()) for e in w.establishments]
         for tipo, estado, ve_activo in plan:
@@ -848,7 +848,7 @@ class Simulator:
         counts = [(m, self.sc(TARGETS[f"TRASLADOS_{m}"])) for m in feeds.MOTIVOS_MOVIMIENTO["TRASLADO"]]
         chosen = rng.sample(candidates, sum(n for _, n in counts))
         motives = [m for m, n in counts for _ in range(n)]
-        for stay, motive in zip(chosen, motives):
+        for stay, motive in zip(chosen, motives, strict=True):
             dest = stay.segments[0][0]
             sexo = stay.person.sexo
             origin = rng.choice([e.cod_ep for e in eps if e.cod_ep != dest

@@ -170,7 +170,7 @@ class CourtWriter:
         redelivered: bytes | None = None
         redeliver_at = COURT_CUTOFFS[len(COURT_CUTOFFS) // 2]
         schedule = self.schedule()
-        for k, cutoff in enumerate(COURT_CUTOFFS):
+        for cutoff in COURT_CUTOFFS:
             items = sorted(schedule.get(cutoff, []), key=lambda x: (x[0].fecha, x[0].rid, x[1]))
             out = DeliveryWriter(landing, "pj_resoluciones", cutoff)
             n_lotes = max(1, -(-len(items) // LOTE_SIZE))
@@ -358,7 +358,7 @@ def write_medio_libre(world: World, landing: Path, rng: random.Random, n_invalid
         lines.insert(rng.randint(0, len(lines)), "\x00" + fault + "\x00" + bad)
 
     manifests, quarantine = [], []
-    for cutoff, lines in zip(MEDIO_LIBRE_CUTOFFS, per_delivery):
+    for cutoff, lines in zip(MEDIO_LIBRE_CUTOFFS, per_delivery, strict=True):
         out = DeliveryWriter(landing, "inpe_medio_libre", cutoff)
         n_files = max(1, -(-len(lines) // JSONL_FILE_SIZE))
         for i in range(n_files):

@@ -81,7 +81,7 @@ def test_order_executions_equal_the_truth(con, truth, person_of):
                "motivo_no_ejecutada", "en_espera", "dias_espera", "cod_ep", "distrito_judicial")
     rows = con.rows(f"select resolucion_id, tipo_orden, persona_key, {', '.join(columns)} "
                     "from marts.ejecucion_ordenes")
-    found = {(rid, kind): (person_of(key), *(iso(v) if "fecha" in c else v for c, v in zip(columns, values)))
+    found = {(rid, kind): (person_of(key), *(iso(v) if "fecha" in c else v for c, v in zip(columns, values, strict=True)))
              for rid, kind, key, *values in rows}
     expected = {(e["resolucion_id"], e["tipo_orden"]): (e["person_id"], *(e[c] for c in columns))
                 for e in truth["order_executions"]}
@@ -98,7 +98,7 @@ def test_execution_indicators_equal_the_truth(con, truth):
                     "from marts.ejecucion_indicadores")
     found = {
         f"{mes}|{tipo}|{ambito}|{codigo}": {
-            n: (float(v) if n.startswith("pct") and v is not None else v) for n, v in zip(names, values)}
+            n: (float(v) if n.startswith("pct") and v is not None else v) for n, v in zip(names, values, strict=True)}
         for mes, tipo, ambito, codigo, *values in rows
     }
     assert found == truth["execution_indicators"]

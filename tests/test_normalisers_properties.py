@@ -64,7 +64,7 @@ def compiled(tmp_path_factory) -> dict[str, str]:
     assert text, f"no compiled SQL in dbt's output:\n{proc.stdout[-3000:]}"
     parts = text.split(SEPARATOR.strip())
     assert len(parts) == len(EXPRESSIONS), text
-    sql = {name: part.strip() for name, part in zip(EXPRESSIONS, parts)}
+    sql = {name: part.strip() for name, part in zip(EXPRESSIONS, parts, strict=True)}
     for name, part in sql.items():
         assert "{{" not in part and "$1" in part, (name, part)
     return sql

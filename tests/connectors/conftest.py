@@ -78,6 +78,6 @@ def rows(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[dict]]:
     def query(sql: str) -> list[dict]:
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     return query
