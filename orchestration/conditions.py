@@ -20,3 +20,9 @@ FOLLOW_UPSTREAM = (dg.AutomationCondition.eager().ignore(LANDING_LEDGER)
 # other one's update alone must not run it before its own model exists.
 CHECK_WITH_ITS_ASSET = (dg.AutomationCondition.any_deps_updated().ignore(LANDING_LEDGER)
                         & ~dg.AutomationCondition.any_deps_missing().ignore(LANDING_LEDGER))
+
+# A model that reads no other asset (a dimension of fixed values, dim_indicador) has no
+# parent whose update would build it: it is built while missing, once nothing is running
+# for it. Every model downstream of it, and the checks that read it, wait for it.
+BUILD_WHILE_MISSING = (dg.AutomationCondition.missing()
+                       & ~dg.AutomationCondition.in_progress())

@@ -39,6 +39,25 @@ def test_the_analysts_database_keeps_the_comments(hub_settings, built_warehouse)
     assert uncommented == []
 
 
+def test_the_marts_say_which_columns_are_never_null(hub_settings, built_warehouse):
+    """A column the contract says is never null (a not_null constraint on the model) is NOT
+    NULL in the warehouse and in the analysts' database, where their tools read the schema;
+    the other columns stay nullable."""
+    manifest = json.loads(prepare_manifest().read_text())
+    contracted = {(node["name"], column["name"])
+                  for node in manifest["nodes"].values()
+                  if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+                  for column in node["columns"].values()
+                  if any(c["type"] == "not_null" for c in column.get("constraints", []))}
+    assert len(contracted) >= 40
+    for database in (built_warehouse, hub_settings.analyst_db):
+        with duckdb.connect(str(database), read_only=True) as con:
+            not_null = set(con.execute("select table_name, column_name from duckdb_columns() "
+                                       "where schema_name = 'marts' and not is_nullable "
+                                       "and table_name != 'publicacion'").fetchall())
+        assert not_null == contracted, database
+
+
 def test_the_exposures_name_what_the_extract_and_the_report_read():
     """dbt docs' lineage ends in the extract and the analysts' report, each exposure listing
     exactly the models its code reads, so a change to either shows in the docs."""

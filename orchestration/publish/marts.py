@@ -59,7 +59,8 @@ def _sql_text(value: str) -> str:
 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """Every table of the warehouse's schema marts, with its table and column comments."""
+    """Every table of the warehouse's schema marts, with its table and column comments and
+    its columns' NOT NULL (the models' contracts): what analysts' tools read as the schema."""
     con.execute(f"ATTACH {_sql_text(str(warehouse))} AS warehouse (READ_ONLY)")
     tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE database_name = "
                          "'warehouse' AND schema_name = 'marts' ORDER BY 1").fetchall()
@@ -68,10 +69,13 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
                     f'SELECT * FROM warehouse.marts."{table}"')
         if comment:
             con.execute(f'COMMENT ON TABLE marts."{table}" IS {_sql_text(comment)}')
-    for table, column, comment in con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name "
-            "= 'warehouse' AND schema_name = 'marts' AND comment IS NOT NULL").fetchall():
-        con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_sql_text(comment)}')
+    for table, column, comment, nullable in con.execute(
+            "SELECT table_name, column_name, comment, is_nullable FROM duckdb_columns() "
+            "WHERE database_name = 'warehouse' AND schema_name = 'marts'").fetchall():
+        if comment:
+            con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_sql_text(comment)}')
+        if not nullable:
+            con.execute(f'ALTER TABLE marts."{table}" ALTER COLUMN "{column}" SET NOT NULL')
     con.execute("DETACH warehouse")
 
 

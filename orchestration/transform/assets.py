@@ -20,7 +20,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from orchestration.conditions import CHECK_WITH_ITS_ASSET, FOLLOW_UPSTREAM
+from orchestration.conditions import BUILD_WHILE_MISSING, CHECK_WITH_ITS_ASSET, FOLLOW_UPSTREAM
 from orchestration.ingest.assets import LEDGER_KEY
 from orchestration.resources import WAREHOUSE_POOL, warehouse_kind
 from orchestration.transform.project import dbt_project
@@ -37,10 +37,11 @@ class HubDbtTranslator(DagsterDbtTranslator):
         if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
         layer = node["fqn"][1] if len(node["fqn"]) > 2 else "staging"
+        deps = without_ledger(spec.deps)
         return spec.replace_attributes(
             key=dg.AssetKey([node["schema"], node["name"]]),
-            deps=without_ledger(spec.deps),
-            automation_condition=FOLLOW_UPSTREAM,
+            deps=deps,
+            automation_condition=FOLLOW_UPSTREAM if deps else BUILD_WHILE_MISSING,
             group_name=LAYER_GROUPS.get(layer, layer),
             owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
             kinds={"dbt", warehouse_kind()},
