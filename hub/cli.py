@@ -111,7 +111,7 @@ def print_outcome(report: dict, code: Exit) -> None:
 
 
 def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
-    from hub.warehouse import connect
+    from hub.warehouse import MARTS_BUILD, connect
 
     print("\n== summary ==")
     for step, seconds in report["timings"].items():
@@ -131,9 +131,12 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
         print(f"marts:     {publication['estado']}; analysts read cut-off "
               f"{publication['fecha_corte'] or '(none yet)'}"
               + (f"; not published: {publication['motivo']}" if publication["motivo"] else ""))
+    build = MARTS_BUILD["postgres" if settings.postgres_url else "duckdb"]
     print(f"warehouse: {settings.warehouse_display}  (schemas raw, staging, intermediate, interop, "
-          "marts; data engineers only)")
-    print(f"analysts:  {settings.analyst_db}  (schema marts: the last validated build)")
+          f"{build}; data engineers only)")
+    analysts = (f"{settings.warehouse_display}, role hub_analyst" if settings.postgres_url
+                else str(settings.analyst_db))
+    print(f"analysts:  {analysts}  (schema marts: the last validated build)")
     print(f"outbox:    {settings.outbox_dir}  (extract for the Poder Judicial, one folder per cut-off)")
     print(f"reports:   {settings.data_dir / 'reports'}  (analyst/ charts; validation/index.html: the checks of every run)")
     print("UI:        uv run hub ui   (Dagster, http://127.0.0.1:3000)")

@@ -22,6 +22,15 @@ from hub.pseudonyms import DEMO_PSEUDONYM_KEY, is_simulated
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def display(location: str) -> str:
+    """A warehouse location for people to read: a DuckDB path, or a PostgreSQL server and
+    database, never a user or a password."""
+    if not location.startswith(("postgresql://", "postgres://")):
+        return location
+    url = urlsplit(location)
+    return f"PostgreSQL {url.hostname}:{url.port or 5432}{url.path}"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -40,10 +49,7 @@ class Settings:
     @property
     def warehouse_display(self) -> str:
         """The warehouse for people to read: never a password."""
-        if not self.postgres_url:
-            return str(self.warehouse)
-        url = urlsplit(self.postgres_url)
-        return f"PostgreSQL {url.hostname}:{url.port or 5432}{url.path}"
+        return display(self.warehouse_location)
 
     @property
     def simulated(self) -> bool:

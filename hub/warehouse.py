@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # `to_pandas` imports it when needed: the court parsing worke
     import pandas as pd
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# The schema dbt builds the marts into, per engine. A DuckDB warehouse is a file analysts
+# never open: its `marts` is the build, copied into analyst.duckdb once the gates pass. On
+# PostgreSQL analysts read schema `marts` of the warehouse's own database, so dbt builds
+# into `marts_build` (dbt_project/macros/generate_schema_name.sql), which analysts cannot
+# read, and the hub swaps a build whose gates passed into `marts`
+# (orchestration/publish/marts.py).
+MARTS_BUILD = {"duckdb": "marts", "postgres": "marts_build"}
 # DuckDB's memory per process (HUB_DUCKDB_MEMORY_LIMIT; dbt's profile reads the same variable).
 DUCKDB_MEMORY_LIMIT = "4GB"
 
@@ -36,6 +43,7 @@ class Warehouse:
     """A connection to the warehouse; `engine` is "duckdb" or "postgres"."""
 
     engine: str
+    marts_build: str  # the schema dbt builds the marts into (MARTS_BUILD)
     Error: type[Exception]  # what a failed statement raises
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -77,6 +85,7 @@ class Warehouse:
 
 class DuckDBWarehouse(Warehouse):
     engine = "duckdb"
+    marts_build = MARTS_BUILD[engine]
     Error = duckdb.Error
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
@@ -111,6 +120,7 @@ class DuckDBWarehouse(Warehouse):
 
 class PostgresWarehouse(Warehouse):
     engine = "postgres"
+    marts_build = MARTS_BUILD[engine]
 
     def __init__(self, url: str):
         import adbc_driver_manager

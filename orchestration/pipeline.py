@@ -85,6 +85,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     if resources is not None and resources != defs.resources:
         defs = bound_to(defs, resources)
     resources = defs.resources
+    analysts = resources["analyst_db"].location(resources["warehouse"])
     timings, outcomes = {}, {}
     run_started = datetime.now(UTC)
     deliveries = connectors.find_deliveries(landing_dir)
@@ -121,8 +122,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
         # Nothing whole to build or judge yet: waiting is not failing (no gate runs).
         say("waiting for a first delivery of " + ", ".join(waiting)
             + ": nothing is built or published until every source has delivered once")
-        return {**report, "publication": publication_state(resources["analyst_db"].path),
-                "blocked": []}
+        return {**report, "publication": publication_state(analysts), "blocked": []}
 
     say("transform, check and publish: everything downstream of raw")
     import_gx_ahead()  # on a thread while dbt builds: imports hold the GIL, dbt does not
@@ -137,7 +137,7 @@ def run_all(defs: dg.Definitions, instance: dg.DagsterInstance, landing_dir,
     )
     timings["downstream"] = time.perf_counter() - started
     outcomes["downstream"] = result.success
-    publication = publication_state(resources["analyst_db"].path)
+    publication = publication_state(analysts)
     blocked = []
     if publication and publication["estado"] == BLOCKED and \
             publication["actualizado_en"] >= run_started:

@@ -66,3 +66,9 @@ class AnalystDatabaseResource(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.root)
+
+    def location(self, warehouse: WarehouseResource) -> str:
+        """Where analysts read the published marts (schema `marts`): this DuckDB file, or on
+        PostgreSQL the warehouse's own database, which the role hub_analyst may read only
+        there (deploy/postgres/setup.sql)."""
+        return warehouse.location if warehouse.is_postgres else self.root

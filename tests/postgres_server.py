@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SETUP_SQL = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "setup.sql"
 
@@ -72,3 +73,33 @@ def postgres_server(database: str = "hub") -> Iterator[str]:
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
              as_server_user=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def clone_database(url: str, name: str) -> str:
+    """A copy of `url`'s database, named `name`, on the same server; returns its URL. A
+    template must have no session: those left on it are ended first."""
+    source = urlsplit(url)
+    admin = source._replace(path="/postgres").geturl()
+    sessions = (f"select pg_terminate_backend(pid) from pg_stat_activity "
+                f"where datname = '{source.path[1:]}' and pid != pg_backend_pid()")
+    _run(["psql", admin, "-v", "ON_ERROR_STOP=1", "-c", sessions,
+          "-c", f"CREATE DATABASE {name} TEMPLATE {source.path[1:]}"])
+    return source._replace(path=f"/{name}").geturl()
+
+
+def drop_database(url: str) -> None:
+    """Drop `url`'s database, ending its sessions."""
+    database = urlsplit(url)
+    admin = database._replace(path="/postgres").geturl()
+    _run(["psql", admin, "-v", "ON_ERROR_STOP=1",
+          "-c", f"DROP DATABASE IF EXISTS {database.path[1:]} WITH (FORCE)"])
+
+
+def login_url(url: str, role: str, member_of: str) -> str:
+    """`url` for a login `role` in the role `member_of` (created if it does not exist yet:
+    roles belong to the server, not to a database)."""
+    server = urlsplit(url)
+    create = (f"DO $$ BEGIN CREATE ROLE {role} LOGIN IN ROLE {member_of}; "
+              "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    _run(["psql", url, "-v", "ON_ERROR_STOP=1", "-c", create])
+    return server._replace(netloc=f"{role}@{server.hostname}:{server.port}").geturl()

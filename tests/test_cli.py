@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 from hub_env import TEST_PSEUDONYM_KEY
+from postgres_server import clone_database
 
 from hub.pseudonyms import pseudonym
 from hub.warehouse import connect
@@ -90,14 +91,7 @@ def test_hub_run_on_postgres_refuses_another_key_then_rekeys_on_request(
     built with the tests' key): with a new key it refuses in one line; with `--rekey` it
     runs, prints its summary and exits 0, and no table keeps a person key of the old key."""
     old = urlsplit(postgres_pipeline.warehouse_location)
-    url = old._replace(path="/hub_rekey").geturl()
-    admin = old._replace(path="/postgres").geturl()
-    # A template must have no session: the tests' own are over.
-    sessions = f"where datname = '{old.path[1:]}' and pid != pg_backend_pid()"
-    subprocess.run(["psql", admin, "-v", "ON_ERROR_STOP=1",
-                    "-c", f"select pg_terminate_backend(pid) from pg_stat_activity {sessions}",
-                    "-c", f"CREATE DATABASE hub_rekey TEMPLATE {old.path[1:]}"],
-                   check=True, capture_output=True)
+    url = clone_database(postgres_pipeline.warehouse_location, "hub_rekey")
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("HUB_", "DAGSTER_", "PG"))}
     env.update(HUB_DATA_DIR=str(tmp_path / "data"), HUB_LANDING_DIR=str(simulated / "landing"),
@@ -116,6 +110,10 @@ def test_hub_run_on_postgres_refuses_another_key_then_rekeys_on_request(
                           text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "hub run: exit 0 (ok)"
+    # The rekeyed build passed its gates: analysts (role hub_analyst) read it in marts.
+    assert "\nmarts:     publicado; analysts read cut-off " in done.stdout
+    assert (f"\nanalysts:  PostgreSQL 127.0.0.1:{old.port}/hub_rekey, role hub_analyst  "
+            "(schema marts: the last validated build)") in done.stdout
     with connect(url) as con:
         deliveries = con.rows(
             "select source, status, count(*), cast(sum(landed_records) as bigint), "

@@ -156,6 +156,7 @@ ANALYST_DENIED = [
     "select count(*) from raw.pj_resoluciones",
     "select count(*) from staging.stg_pj__resoluciones",
     "select count(*) from audit.check_verdicts",
+    "select count(*) from marts_build.indicadores_politica",  # the build, before the gates
     "delete from marts.indicadores_politica",
     "update marts.alertas_interoperabilidad set detalle = ''",
     "create table marts.scratch (x integer)",
@@ -164,8 +165,9 @@ ANALYST_DENIED = [
 
 
 def test_analysts_only_read_the_marts_on_postgres(postgres_pipeline) -> None:
-    """An analyst's login (role hub_analyst, deploy/postgres/setup.sql) reads every mart,
-    and is refused on every other schema and on any write."""
+    """An analyst's login (role hub_analyst, deploy/postgres/setup.sql) reads every mart
+    published, and is refused on every other schema (the marts' build too) and on any
+    write."""
     from adbc_driver_manager import ProgrammingError
 
     url = postgres_pipeline.warehouse_location

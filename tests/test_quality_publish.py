@@ -1,8 +1,10 @@
 """Quality gates and the extract for the Poder Judicial, on a copy of a built warehouse.
 
 Checks and publication run through `dagster.materialize` with the real resources; the
-dbt models they read are stand-in AssetSpecs (already built in the copied warehouse).
-Set HUB_TEST_WAREHOUSE to a built DuckDB file to skip building one.
+dbt models they read are stand-in AssetSpecs (already built in the copied warehouse: a
+DuckDB file, or for the tests that take `gate_warehouse` as "postgres", a copy of the
+PostgreSQL database the session built). Set HUB_TEST_WAREHOUSE to a built DuckDB file to
+skip building one.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ import hashlib
 import json
 import os
 import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pyarrow.parquet as pq
 import pytest
+from adbc_driver_manager import ProgrammingError
 from lxml import etree
+from postgres_server import clone_database, drop_database, login_url
 from validators import VALIDATORS, hub_verify_extract
 
 from contracts.expectations.suites import Suite, at_most, expect, not_null, when
-from orchestration.publish import extract
+from hub.warehouse import MARTS_BUILD, connect, is_postgres
+from orchestration.publish import extract, marts
 from orchestration.publish.extract import (
     MANIFEST_FILE,
     NAMESPACE,
@@ -39,8 +46,9 @@ from orchestration.quality.checks import (
     ESTABLECIMIENTO_VALID,
     MEDIDA_MEDIO_LIBRE_VALID,
     Verdict,
+    latest_cutoff,
 )
-from orchestration.quality.gate import gate
+from orchestration.quality.gate import Decision, gate
 from orchestration.quality.report import summaries, validation_dir
 from orchestration.resources import AnalystDatabaseResource, OutboxResource, WarehouseResource
 
@@ -50,12 +58,28 @@ UPSTREAM = [dg.AssetSpec(key) for key in sorted(
 
 
 @pytest.fixture
-def gate_warehouse(tmp_path, request) -> Path:
-    """A private copy of a built warehouse: HUB_TEST_WAREHOUSE if set, else `built_warehouse`."""
+def gate_warehouse(tmp_path, request) -> Iterator[Path | str]:
+    """A private copy of a built warehouse: HUB_TEST_WAREHOUSE if set, else `built_warehouse`;
+    with the parameter "postgres", a copy of the session's PostgreSQL database (its URL)."""
+    if getattr(request, "param", "duckdb") == "postgres":
+        url = request.getfixturevalue("postgres_pipeline").warehouse_location
+        copy = clone_database(url, "hub_gate")
+        yield copy
+        drop_database(copy)
+        return
     source = os.environ.get("HUB_TEST_WAREHOUSE") or request.getfixturevalue("built_warehouse")
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(source, copy)
-    return copy
+    yield copy
+
+
+@pytest.fixture
+def analysts(resources, gate_warehouse) -> Path | str:
+    """Where analysts read: the analysts' file, or the PostgreSQL database as a login of
+    the role hub_analyst (deploy/postgres/setup.sql)."""
+    if is_postgres(str(gate_warehouse)):
+        return login_url(str(gate_warehouse), "lectora", member_of="hub_analyst")
+    return resources["analyst_db"].path
 
 
 @pytest.fixture
@@ -80,11 +104,12 @@ def run_publish(resources: dict) -> dg.ExecuteInProcessResult:
                           selection=[asset.key for asset in PUBLICATIONS], raise_on_error=False)
 
 
-def analysts_see(path: Path) -> dict[str, list[tuple]]:
-    """Every mart as the analysts' database holds it, rows in a fixed order."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        return {key.path[-1]: con.execute(f'SELECT * FROM marts."{key.path[-1]}" '
-                                          "ORDER BY ALL").fetchall() for key in MARTS}
+def analysts_see(location: Path | str) -> dict[str, list[str]]:
+    """Every mart as analysts read it (`analysts`): its rows, each as Python spells its
+    values (type and scale included), in a fixed order."""
+    with connect(str(location), read_only=True) as con:
+        return {key.path[-1]: sorted(map(repr, con.rows(f'SELECT * FROM marts."{key.path[-1]}"')))
+                for key in MARTS}
 
 
 def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
@@ -95,9 +120,9 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(e.step_failure_data.error.message for e in result.get_step_failure_events())
 
 
-def sql(path: Path, statement: str, *params) -> list[tuple]:
-    with duckdb.connect(str(path)) as con:
-        return con.execute(statement, list(params)).fetchall()
+def sql(warehouse: Path | str, statement: str, *params) -> list[tuple]:
+    with connect(str(warehouse)) as con:
+        return con.rows(statement, params)
 
 
 def outbox_hashes(outbox: Path) -> dict[str, str]:
@@ -117,22 +142,27 @@ def published(resources: dict) -> Path:
         estado_ejecucion_extract.op.name)[0].metadata["folder"].value)
 
 
-def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_warehouse):
-    outbox, analyst_db = Path(resources["outbox"].root), resources["analyst_db"].path
+@pytest.mark.parametrize("gate_warehouse", ["duckdb", "postgres"], indirect=True)
+def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_warehouse,
+                                                                analysts):
+    """On DuckDB analysts read their own file; on PostgreSQL, as the role hub_analyst, the
+    warehouse's schema marts, while dbt builds the marts into another schema."""
+    outbox = Path(resources["outbox"].root)
+    engine = "postgres" if is_postgres(str(gate_warehouse)) else "duckdb"
     first = published(resources)
     first_run = json.loads((first / MANIFEST_FILE).read_text())["run_id"]
     before = outbox_hashes(outbox)
-    marts_before = analysts_see(analyst_db)
-    assert marts_before["indicadores_politica"] and publication_state(analyst_db)["estado"] == \
+    marts_before = analysts_see(analysts)
+    assert marts_before["indicadores_politica"] and publication_state(analysts)["estado"] == \
         "publicado"
     # The next build changes a mart: analysts must not see it while the gates block it.
-    sql(gate_warehouse, "DELETE FROM marts.alertas_interoperabilidad")
+    sql(gate_warehouse, f"DELETE FROM {MARTS_BUILD[engine]}.alertas_interoperabilidad")
 
     # One more record in a manifest than the hub landed or quarantined.
     (delivery_id,) = sql(gate_warehouse, "SELECT min(delivery_id) FROM raw.deliveries "
                                          "WHERE status = 'landed'")[0]
     sql(gate_warehouse, "UPDATE raw.deliveries SET manifest_records = manifest_records + 1 "
-                        "WHERE delivery_id = ?", delivery_id)
+                        "WHERE delivery_id = $1", delivery_id)
     checks = run_checks(resources)
     reconciled = evaluations(checks)[DELIVERIES_RECONCILED]
     assert not reconciled.passed and reconciled.severity == dg.AssetCheckSeverity.ERROR
@@ -145,24 +175,31 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert not refused.asset_materializations_for_node(estado_ejecucion_extract.op.name)
     assert not refused.asset_materializations_for_node(analyst_database.op.name)
     assert outbox_hashes(outbox) == before
-    assert analysts_see(analyst_db) == marts_before  # the last validated marts, unchanged
-    state = publication_state(analyst_db)
+    assert analysts_see(analysts) == marts_before  # the last validated marts, unchanged
+    state = publication_state(analysts)
     assert state["estado"] == "bloqueado" and DELIVERIES_RECONCILED in state["motivo"]
     assert state["fecha_corte"] == date.fromisoformat(first.name)
     assert state["run_id_publicacion"] == first_run
 
     sql(gate_warehouse, "UPDATE raw.deliveries SET manifest_records = manifest_records - 1 "
-                        "WHERE delivery_id = ?", delivery_id)
+                        "WHERE delivery_id = $1", delivery_id)
     again = published(resources)
     assert again == first
     assert json.loads((again / MANIFEST_FILE).read_text())["run_id"] != first_run
-    assert publication_state(analyst_db)["estado"] == "publicado"
-    assert analysts_see(analyst_db)["alertas_interoperabilidad"] == []  # the new build, now
+    assert publication_state(analysts)["estado"] == "publicado"
+    assert analysts_see(analysts)["alertas_interoperabilidad"] == []  # the new build, now
     # Revision 2 beside revision 1; readers open the stable path, which is revision 2.
     assert sorted(p.name for p in outbox.iterdir()) == [first.name, extract.REVISIONS_DIR]
     assert extract.revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
+    # The validation index lists the three runs of the gates, newest first, with verdicts.
+    runs = summaries(validation_dir())
+    assert [s.veredicto != "bloqueado" for s in runs] == [True, False, True]
+    assert runs[1].run_id in (validation_dir() / "index.html").read_text()
+    if engine == "postgres":
+        assert_published_on_postgres(analysts)
+        return
     # Each revision checks out from its own folder: the receiver's check (sha256s, records,
     # the XML and its gzip valid against the XSD beside them), then libxml2 and the JDK.
     for revision in (1, 2):
@@ -173,11 +210,49 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
         for name, validate in VALIDATORS.items():
             outcome = validate(folder / XSD_PATH.name, folder / XML_FILE)
             assert outcome.returncode == 0, (revision, name, outcome.stderr)
+    analyst_db = resources["analyst_db"].path
     assert not list(analyst_db.parent.glob(".*partial*"))  # no temporary file left
-    # The validation index lists the three runs of the gates, newest first, with verdicts.
-    runs = summaries(validation_dir())
-    assert [s.veredicto != "bloqueado" for s in runs] == [True, False, True]
-    assert runs[1].run_id in (validation_dir() / "index.html").read_text()
+
+
+def assert_published_on_postgres(analysts: str) -> None:
+    """The build is the hub's alone, and the publication left no temporary table: what
+    analysts read in marts is every mart, with its comment, and marts.publicacion."""
+    with connect(analysts) as analyst:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            analyst.rows(f"SELECT count(*) FROM {MARTS_BUILD['postgres']}.indicadores_politica")
+        published_tables = dict(analyst.rows(
+            "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class AS c "
+            "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'marts' AND c.relkind = 'r'"))
+    assert published_tables.keys() == {key.path[-1] for key in MARTS} | {"publicacion"}
+    assert all(published_tables.values()), published_tables  # their comments came along
+
+
+@pytest.mark.parametrize("gate_warehouse", ["postgres"], indirect=True)
+def test_the_postgres_swap_waits_for_analysts_reading_the_old_marts(gate_warehouse, analysts,
+                                                                    monkeypatch):
+    """While an analyst's transaction still reads the old marts, the swap waits for it in
+    short tries, so other analysts' statements keep running meanwhile, on the old marts;
+    once that transaction ends, the new marts are in."""
+    monkeypatch.setattr(marts, "SWAP_LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(marts, "SWAP_PAUSE_S", 0.05)
+    count = "SELECT count(*) FROM marts.alertas_interoperabilidad"
+    sql(gate_warehouse, "DELETE FROM marts_build.alertas_interoperabilidad")  # the next build
+    with connect(str(gate_warehouse), read_only=True) as con:
+        publishable = Decision(latest_cutoff(con), {}, [], [])
+    with connect(analysts) as reading, connect(analysts) as other, \
+            ThreadPoolExecutor(1) as pool:
+        reading.execute("BEGIN")
+        (old,) = reading.rows(count)[0]
+        swap = pool.submit(marts.write_analyst_database, gate_warehouse, publishable, "run-swap",
+                           gate_warehouse)
+        time.sleep(1)
+        assert not swap.done()
+        assert other.rows(count) == [(old,)] and old > 0
+        reading.execute("COMMIT")
+        assert swap.result(timeout=60)["estado"] == "publicado"
+        assert other.rows(count) == [(0,)]
+    assert publication_state(analysts)["run_id_publicacion"] == "run-swap"
 
 
 @pytest.mark.parametrize("left_behind", [".tmp-2", "2"])

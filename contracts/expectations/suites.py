@@ -20,6 +20,11 @@ from contracts import feeds
 
 # The latest registry cut-off: the date the hub's current state (and the extract) is as of.
 LATEST_CUTOFF_SQL = "SELECT max(fecha_corte) FROM interop.situacion_juridica_historial"
+# The schema of the marts the checks judge: the latest build, which analysts get only once
+# the blocking checks pass (hub.warehouse.MARTS_BUILD: `marts` in a DuckDB warehouse,
+# `marts_build` on PostgreSQL, where `marts` is what analysts read). Queries name it so;
+# `Suite.sql` fills it in.
+MARTS_BUILD = "{marts_build}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,11 @@ class Suite:
             return self.query
         quoted = ", ".join(f'"{column}"' for column in self.columns)
         return f"SELECT {quoted} FROM ({self.query}) AS batch"
+
+    def sql(self, marts_build: str, whole: bool = False) -> str:
+        """The batch to read (`columns_query`, or every column if `whole`), with the marts
+        read from schema `marts_build`."""
+        return (self.query if whole else self.columns_query).replace(MARTS_BUILD, marts_build)
 
 
 # Expectations on the batch as a whole that read no column: its row count.
@@ -329,7 +339,7 @@ PLAUSIBLE_FIGURES = Suite(
     description="Per registry cut-off: a population, and percentages in plausible ranges.",
     descripcion=("Por corte del registro: hay población, y los porcentajes están en rangos "
                  "plausibles."),
-    query="""
+    query=f"""
 WITH figures AS (
     SELECT periodo,
            max(valor) FILTER (WHERE codigo_indicador = 'POBLACION_INTRAMUROS')
@@ -338,7 +348,7 @@ WITH figures AS (
                AS pct_sin_sentencia,
            max(valor) FILTER (WHERE codigo_indicador = 'OP04_PCT_CUMPLIMIENTO_MEDIO_LIBRE')
                AS pct_cumplimiento_medio_libre
-    FROM marts.indicadores_politica GROUP BY periodo
+    FROM {MARTS_BUILD}.indicadores_politica GROUP BY periodo
 )
 SELECT c.periodo, CAST(f.poblacion_intramuros AS DOUBLE PRECISION) AS poblacion_intramuros,
        CAST(f.pct_sin_sentencia AS DOUBLE PRECISION) AS pct_sin_sentencia,
@@ -367,7 +377,7 @@ CURRENT_ALERTS = Suite(
     descripcion="Las alertas abiertas son las del último corte del registro, no de uno anterior.",
     query=f"""
 SELECT a.codigo_alerta, a.fecha_corte, c.corte AS ultimo_corte_registro
-FROM marts.alertas_interoperabilidad AS a
+FROM {MARTS_BUILD}.alertas_interoperabilidad AS a
 CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)""",
     expectations=(equal("fecha_corte", "ultimo_corte_registro"),),
 )

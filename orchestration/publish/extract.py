@@ -63,6 +63,7 @@ READS = [*(dg.AssetKey(["interop", model]) for model in (
 # One row per (case number in the court feed, person in it): INPE's state on cut-off $1.
 # Portable SQL (DuckDB and PostgreSQL): the alerts (ALERTS_SQL) and the waiting orders
 # (WAITING_SQL) are nested in Python, so both engines give the same Arrow table.
+# Both read the marts the gates judged: the build, `{marts_build}` (hub.warehouse.MARTS_BUILD).
 ROWS_SQL = """
 WITH cases AS (
     SELECT DISTINCT expediente, persona_key FROM interop.resolucion_judicial
@@ -115,7 +116,7 @@ LEFT JOIN medio_libre AS m ON m.persona_key = c.persona_key AND m.expediente = c
 ALERTS_SQL = """
 SELECT persona_key, codigo_alerta AS codigo, expediente, cod_ep, fecha_referencia, dias_abierta,
        detalle
-FROM marts.alertas_interoperabilidad WHERE fecha_corte = $1
+FROM {marts_build}.alertas_interoperabilidad WHERE fecha_corte = $1
 ORDER BY persona_key, codigo_alerta, expediente, fecha_referencia
 """
 # The person's court orders still waiting for INPE on the cut-off (marts.ejecucion_ordenes
@@ -123,7 +124,7 @@ ORDER BY persona_key, codigo_alerta, expediente, fecha_referencia
 WAITING_SQL = """
 SELECT persona_key, resolucion_id, tipo_orden, expediente, tipo_resolucion, fecha_emision,
        espera, fecha_referencia, dias_espera, cod_ep
-FROM marts.ejecucion_ordenes WHERE fecha_corte = $1 AND en_espera
+FROM {marts_build}.ejecucion_ordenes WHERE fecha_corte = $1 AND en_espera
 ORDER BY persona_key, fecha_referencia, resolucion_id COLLATE "C", tipo_orden COLLATE "C"
 """
 
@@ -174,7 +175,7 @@ def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
             .add_column(1, "id_persona", pa.array([ids[k] for k in persona_keys], pa.string())))
     for column, query in (("alertas", ALERTS_SQL), ("ordenes_en_espera", WAITING_SQL)):
         per_person: dict[str, list[dict[str, Any]]] = {}
-        for item in con.arrow(query, [cutoff]).to_pylist():
+        for item in con.arrow(query.format(marts_build=con.marts_build), [cutoff]).to_pylist():
             per_person.setdefault(item.pop("persona_key"), []).append(item)
         rows = rows.append_column(column, pa.array([per_person.get(k, []) for k in persona_keys],
                                                    type=EXTRACT_SCHEMA.field(column).type))

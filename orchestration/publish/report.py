@@ -1,7 +1,8 @@
 """The analysts' report: one static HTML page per run, from the published marts (hub/report.py).
 
-It reads the analysts' database, not the warehouse, so it shows what analysts can query:
-the marts of the last validated build. `reports/analyst/latest.html` is always the
+It reads the published marts, not the build, so it shows what analysts can query: the
+marts of the last validated build (the analysts' database, or on PostgreSQL the
+warehouse's schema marts). `reports/analyst/latest.html` is always the
 newest page.
 """
 
@@ -30,8 +31,8 @@ from orchestration.resources import AnalystDatabaseResource, WarehouseResource
 )
 def analyst_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                    analyst_db: AnalystDatabaseResource) -> dg.MaterializeResult:
-    # On PostgreSQL the analysts' marts are the warehouse's schema marts (hub_analyst role).
-    marts = warehouse.location if warehouse.is_postgres else str(analyst_db.path)
+    # The published marts: the analysts' file, or on PostgreSQL the warehouse's schema marts.
+    marts = analyst_db.location(warehouse)
     folder = private_dir(Settings.from_env().data_dir / "reports" / "analyst")
     out = folder / f"{context.run.run_id}.html"
     points = render_report(marts, out)

@@ -3,7 +3,7 @@
 One step runs every suite (Great Expectations takes about 5 s to import) and writes once;
 each suite is still its own check on its own asset, and batch rules are blocking. When a
 blocking check fails nothing downstream runs in this run, so this step also tells the
-analysts, in their database's marts.publicacion, why the build is not published.
+analysts, in the marts.publicacion they read, why the build is not published.
 """
 
 # No `from __future__ import annotations`: Dagster checks the type of the check's
@@ -80,12 +80,12 @@ def quality_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseRe
     report = write_validation_report(validation_dir(), run_id, cutoff, outcomes)
     with warehouse.connect() as con:
         quarantined = record(con, run_id, cutoff, outcomes, report)
-    if any(o.suite.blocking and not o.passed for o in outcomes) and not warehouse.is_postgres:
+    if any(o.suite.blocking and not o.passed for o in outcomes):
         # The run stops here (nothing downstream of a failed blocking check runs): tell
         # the analysts now why the build they would have got is not published.
         with warehouse.connect(read_only=True) as con:
             decision = decide(con)
-        write_analyst_database(analyst_db.path, decision, run_id, warehouse=None)
+        write_analyst_database(analyst_db.location(warehouse), decision, run_id, warehouse=None)
     context.log.info(f"{len(outcomes)} checks for cut-off {cutoff}: "
                      f"{sum(o.passed for o in outcomes)} passed, {quarantined} rows quarantined; "
                      f"report {report}")

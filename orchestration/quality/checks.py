@@ -269,7 +269,7 @@ def read_batches(con: Warehouse, names: list[str],
     for name in names:
         suite = CHECKS[name]
         try:
-            batches[name] = con.df(suite.query if whole else suite.columns_query)
+            batches[name] = con.df(suite.sql(con.marts_build, whole))
         except con.Error as e:
             batches[name] = e
     return batches

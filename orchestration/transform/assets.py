@@ -1,7 +1,8 @@
 """dbt wired once: a DbtProject, a translator, and the @dbt_assets that build it.
 
-Model asset keys are `<layer schema>/<model>` (e.g. `interop/persona`), grouped by
-layer; sources carry `meta.dagster.asset_key`, so lineage reaches the raw assets.
+Model asset keys are `<layer schema>/<model>` (e.g. `interop/persona`; `marts/...` on
+PostgreSQL too, where the marts are built in schema `marts_build`), grouped by layer;
+sources carry `meta.dagster.asset_key`, so lineage reaches the raw assets.
 Every dbt test is an asset check: a singular test that reads several models names the
 one it judges in `config(meta={'dagster': {'ref': {'name': ...}}})` (else dagster-dbt
 records its result as an observation), and its description is its leading comment; a
@@ -37,9 +38,12 @@ class HubDbtTranslator(DagsterDbtTranslator):
         if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
         layer = node["fqn"][1] if len(node["fqn"]) > 2 else "staging"
+        # The layer's schema as dbt_project.yml names it, on every target: on PostgreSQL
+        # the marts are built in schema marts_build (macro generate_schema_name).
+        schema = node["config"].get("schema") or node["schema"]
         deps = without_ledger(spec.deps)
         return spec.replace_attributes(
-            key=dg.AssetKey([node["schema"], node["name"]]),
+            key=dg.AssetKey([schema, node["name"]]),
             deps=deps,
             automation_condition=FOLLOW_UPSTREAM if deps else BUILD_WHILE_MISSING,
             group_name=LAYER_GROUPS.get(layer, layer),
