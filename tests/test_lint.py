@@ -1,5 +1,6 @@
 """The code passes ruff (the locked version, with the settings in pyproject.toml)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,9 @@ def test_no_tracked_file_refers_outside_the_repository():
     """A clone is complete: the specifications the hub implements live in docs/."""
     tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT, capture_output=True, text=True,
                              check=True).stdout.split()
-    beside = "shared" + "/"  # the workplace's folder beside the repository (spelt so to
-    # keep this file from naming it)
+    # The workplace's folder beside the repository, as a path or a pathlib join (spelt so
+    # to keep this file from naming it).
+    beside = re.compile("shared" + r"""(/|["']\s*/)""")
     outside = [name for name in tracked if (PROJECT / name).is_file()
-               and beside in (PROJECT / name).read_text(errors="replace")]
+               and beside.search((PROJECT / name).read_text(errors="replace"))]
     assert outside == []
