@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import secrets
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -30,6 +28,7 @@ sys.path.insert(0, str(PROJECT))
 
 from simulator import simulate
 from simulator.redeliveries import repeat_last_court_delivery
+from simulator.replay import hub_run_process
 
 NEW_COURT_CUTOFF = "2025-01-12"  # as bench/pipeline.py
 KEY = secrets.token_hex(32)
@@ -44,22 +43,10 @@ def checkout(revision: str, folder: Path) -> Path:
     return folder
 
 
-def children_cpu_seconds() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
 def hub_run(tree: Path, data: Path) -> tuple[float, float, int]:
     """`hub run` of the checkout `tree` on `data`: wall seconds, CPU seconds, exit code."""
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("HUB_", "VIRTUAL_ENV")) and name != "DAGSTER_HOME"}
-    env.update(HUB_DATA_DIR=str(data), HUB_LANDING_DIR=str(data / "landing"),
-               HUB_PSEUDONYM_KEY=KEY)
-    cpu, started = children_cpu_seconds(), time.perf_counter()
-    with open(data / "hub-run.log", "a") as log:
-        code = subprocess.run([str(tree / ".venv" / "bin" / "hub"), "run"], cwd=tree, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, check=False).returncode
-    return time.perf_counter() - started, children_cpu_seconds() - cpu, code
+    code, wall, cpu = hub_run_process(tree, data, data / "landing", KEY)
+    return wall, cpu, code
 
 
 def measure(tree: Path, landing: Path, data: Path) -> dict[str, tuple[float, float, int]]:

@@ -15,13 +15,9 @@ analysts' database and every published extract, table contents.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import secrets
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -29,32 +25,15 @@ sys.path.insert(0, str(PROJECT))
 
 from orchestration.publish.marts import publication_state
 from simulator import simulate
-from simulator.replay import deliver, differences, folders, snapshot
+from simulator.replay import deliver, differences, folders, hub_run_process, snapshot
 
 # One key for both: the same person must get the same pseudonym in both end states.
 REPLAY_KEY = secrets.token_hex(32)
 
 
 def hub_run(data: Path, landing: Path) -> tuple[int, float, float]:
-    """`hub run` as a new process on `data`: its exit code, wall seconds and CPU seconds.
-
-    CPU seconds (user + system, over the process tree) hardly move with the machine's load;
-    wall seconds do: on a shared machine, compare the CPU figures."""
-    # Every other path derives from the data folder: drop what this process's imports
-    # exported (the hub's defaults), or both runs would share one Dagster instance.
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("HUB_") and name != "DAGSTER_HOME"}
-    env.update(HUB_DATA_DIR=str(data), HUB_LANDING_DIR=str(landing), HUB_PSEUDONYM_KEY=REPLAY_KEY)
-    cpu_before, started = children_cpu_seconds(), time.perf_counter()
-    with open(data / "replay.log", "a") as log:
-        code = subprocess.run([str(Path(sys.executable).parent / "hub"), "run"], cwd=PROJECT,
-                              env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
-    return code, time.perf_counter() - started, children_cpu_seconds() - cpu_before
-
-
-def children_cpu_seconds() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+    """`hub run` of this checkout on `data`: exit code, wall and CPU seconds."""
+    return hub_run_process(PROJECT, data, landing, REPLAY_KEY)
 
 
 def main() -> int:

@@ -8,7 +8,10 @@ one run over the whole landing zone: `snapshot` is what is compared.
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -127,3 +130,27 @@ def differences(a: dict, b: dict) -> list[str]:
             found.append(f"{key}: {len(left or [])} vs {len(right or [])} rows; "
                          f"e.g. {only_left} vs {only_right}")
     return found
+
+
+def hub_run_process(checkout: Path, data: Path, landing: Path, key: str) -> tuple[int, float, float]:
+    """`hub run` of `checkout` as a new process on the data folder `data`: its exit code,
+    wall seconds and CPU seconds (user + system over the process tree: dbt, the parsing
+    workers). CPU seconds hardly move with the machine's load; wall seconds do.
+
+    Every other path derives from the data folder: what this process's imports exported
+    (the hub's defaults) is dropped, or two data folders would share one Dagster instance."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("HUB_", "VIRTUAL_ENV")) and name != "DAGSTER_HOME"}
+    env.update(HUB_DATA_DIR=str(data), HUB_LANDING_DIR=str(landing), HUB_PSEUDONYM_KEY=key)
+    cpu_before, started = _children_cpu_seconds(), time.perf_counter()
+    with open(data / "hub-run.log", "a") as log:
+        code = subprocess.run([str(checkout / ".venv" / "bin" / "hub"), "run"], cwd=checkout,
+                              env=env, stdout=log, stderr=subprocess.STDOUT,
+                              check=False).returncode
+    return code, time.perf_counter() - started, _children_cpu_seconds() - cpu_before
+
+
+def _children_cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
