@@ -26,9 +26,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from simulator import simulate
-from simulator.redeliveries import repeat_last_court_delivery
-from simulator.replay import hub_run_process
+from penal_hub.simulator import simulate
+from penal_hub.simulator.redeliveries import repeat_last_court_delivery
+from penal_hub.simulator.replay import hub_run_process
 
 NEW_COURT_CUTOFF = "2025-01-12"  # as bench/pipeline.py
 KEY = secrets.token_hex(32)

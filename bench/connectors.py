@@ -33,10 +33,10 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors import find_deliveries, land_each
-from connectors.delivery import Delivery, parse_manifest
-from connectors.inpe_registro import DUCKDB_ENCODINGS
-from contracts import feeds
+from penal_hub.connectors import find_deliveries, land_each
+from penal_hub.connectors.delivery import Delivery, parse_manifest
+from penal_hub.connectors.inpe_registro import DUCKDB_ENCODINGS
+from penal_hub.contracts import feeds
 
 # The naive peer is slow (to_sql inserts row by row): it reads a sample of about this many
 # MB, spread over the deliveries, and is compared per MB.

@@ -100,7 +100,7 @@ def fixed_costs() -> dict[str, float]:
     """What every `hub run` pays before any data is read, measured here and now: a new
     process loading the Dagster definitions, Great Expectations' import (the quality
     gates), and dbt starting with nothing to build."""
-    from orchestration.transform.project import DBT_PROJECT_DIR
+    from penal_hub.orchestration.transform.project import DBT_PROJECT_DIR
 
     bin_dir = Path(sys.executable).parent
     # As dagster-dbt does for each build: a target folder of its own, with the partial
@@ -108,7 +108,7 @@ def fixed_costs() -> dict[str, float]:
     target = Path(tempfile.mkdtemp(prefix="hub-bench-dbt-"))
     shutil.copy(DBT_PROJECT_DIR / "target" / "partial_parse.msgpack", target)
     commands = {
-        "load the Dagster definitions": [sys.executable, "-c", "import orchestration.definitions"],
+        "load the Dagster definitions": [sys.executable, "-c", "import penal_hub.orchestration.definitions"],
         "import Great Expectations": [sys.executable, "-c", "import great_expectations"],
         "dbt start-up, nothing to build": [str(bin_dir / "dbt"), "build", "--quiet", "--select",
                                            "resource_type:seed", "--project-dir",
@@ -125,10 +125,10 @@ def fixed_costs() -> dict[str, float]:
 
 
 def bench_scale(scale: float, work: Path, say) -> dict:
-    from connectors import find_deliveries
-    from hub.settings import Settings
-    from simulator import simulate
-    from simulator.redeliveries import repeat_last_court_delivery
+    from penal_hub.connectors import find_deliveries
+    from penal_hub.core.settings import Settings
+    from penal_hub.simulator import simulate
+    from penal_hub.simulator.redeliveries import repeat_last_court_delivery
 
     data = work / f"scale-{scale:g}"
     if data.exists():  # a reused --work folder: start again from nothing, warehouse included

@@ -23,9 +23,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from orchestration.publish.marts import publication_state
-from simulator import simulate
-from simulator.replay import deliver, differences, folders, hub_run_process, snapshot
+from penal_hub.simulator import simulate
+from penal_hub.simulator.replay import deliver, differences, folders, hub_run_process, snapshot
 
 # One key for both: the same person must get the same pseudonym in both end states.
 REPLAY_KEY = secrets.token_hex(32)
@@ -42,6 +41,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=Path("data/replay-work"))
     args = parser.parse_args()
+    # The definitions, which the publication module imports, load dbt's manifest: a fresh
+    # clone has none yet (as `hub run` does, parse it first).
+    from penal_hub.orchestration.transform.project import prepare_manifest
+    prepare_manifest()
+    from penal_hub.orchestration.publish.marts import publication_state
+
     work = args.work.absolute()
     shutil.rmtree(work, ignore_errors=True)
     source, reference, replayed = work / "source", work / "all-at-once", work / "replay"

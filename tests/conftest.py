@@ -14,8 +14,8 @@ import pytest
 from hub_env import hub_environment
 from postgres_server import postgres_server
 
-from hub.settings import Settings
-from simulator import simulate
+from penal_hub.core.settings import Settings
+from penal_hub.simulator import simulate
 
 SMALL_SCALE, SEED = 0.02, 11
 
@@ -43,10 +43,10 @@ def hub_settings(simulated):
 @pytest.fixture(scope="session")
 def hub_definitions():
     """The Dagster definitions, with the dbt manifest prepared first (as `hub run` does)."""
-    from orchestration.transform.project import prepare_manifest
+    from penal_hub.orchestration.transform.project import prepare_manifest
 
     prepare_manifest()
-    from orchestration import definitions
+    from penal_hub.orchestration import definitions
 
     return definitions
 
@@ -63,7 +63,7 @@ def dagster_instance(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pipeline_report(hub_settings, hub_definitions, dagster_instance) -> dict:
     """Run every asset for every complete delivery, once per session."""
-    from orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import run_all
 
     return run_all(hub_definitions.defs, dagster_instance, hub_settings.landing_dir,
                    resources=hub_definitions.build_resources(hub_settings), say=lambda _: None)
@@ -80,7 +80,7 @@ def built_warehouse(pipeline_report, hub_settings) -> Path:
 def con(request):
     """The warehouse after the whole pipeline, for tests that hold on both engines: the
     DuckDB file, then PostgreSQL. (A module may define a `con` of its own.)"""
-    from hub.warehouse import connect
+    from penal_hub.core.warehouse import connect
 
     location = (str(request.getfixturevalue("built_warehouse")) if request.param == "duckdb"
                 else request.getfixturevalue("postgres_pipeline").warehouse_location)
@@ -104,7 +104,7 @@ def postgres_pipeline(simulated, postgres_url, hub_definitions, built_warehouse,
     """
     import dagster as dg
 
-    from orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import run_all
 
     data = tmp_path_factory.mktemp("hub-on-postgres")
     home = tmp_path_factory.mktemp("dagster_home_postgres")

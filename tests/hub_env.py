@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hub.settings import Settings
+from penal_hub.core.settings import Settings
 
 # A key only the tests use, so a leak of it anywhere can be searched for.
 TEST_PSEUDONYM_KEY = "test-pseudonym-key-5f1c0a9e-3b7d94c2e6a8"
@@ -40,7 +40,7 @@ def hub_environment(data: Path, landing: Path, **extra: object) -> Iterator[Sett
 def run_dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
     """dbt's CLI on the hub's dbt project, in a subprocess as dagster-dbt runs it (an
     in-process dbt would keep the DuckDB file open); raises with its output if it fails."""
-    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    project = Path(__file__).resolve().parents[1] / "penal_hub" / "dbt_project"
     dbt = str(Path(sys.executable).parent / "dbt")
     proc = subprocess.run(
         [dbt, *args, "--project-dir", str(project), "--profiles-dir", str(project),

@@ -24,15 +24,15 @@ import pytest
 from dagster._core.events import EngineEventData
 from hub_env import hub_environment
 
-from contracts import feeds
-from orchestration.automation import jobs, schedules, sensors
-from orchestration.automation.dead_runs import (
+from penal_hub.contracts import feeds
+from penal_hub.orchestration.automation import jobs, schedules, sensors
+from penal_hub.orchestration.automation.dead_runs import (
     PID_TAG,
     dead_runs_sensor,
     host_tags,
     wait_for_the_pool,
 )
-from orchestration.automation.sensors import (
+from penal_hub.orchestration.automation.sensors import (
     DELIVERY_TAG,
     MAX_FAILED_RUNS,
     automation_sensor,
@@ -41,15 +41,15 @@ from orchestration.automation.sensors import (
     land_jobs,
     landing_zone_sensor,
 )
-from orchestration.ingest.assets import (
+from penal_hub.orchestration.ingest.assets import (
     LEDGER_KEY,
     RECONCILED_CHECK,
     partitions_for,
     raw_asset_keys,
     raw_assets,
 )
-from orchestration.resources import WAREHOUSE_POOL, LandingZoneResource, WarehouseResource
-from simulator.redeliveries import correct_delivery
+from penal_hub.orchestration.resources import WAREHOUSE_POOL, LandingZoneResource, WarehouseResource
+from penal_hub.simulator.redeliveries import correct_delivery
 
 PROJECT = Path(__file__).resolve().parents[1]
 ML, REG, PJ = "inpe_medio_libre", "inpe_registro", "pj_resoluciones"
@@ -258,7 +258,7 @@ def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
     automation builds what follows the sources delivered so far (dbt's step succeeds: a
     test that reads a model not built yet waits); after the last, one run builds dbt, the
     gates, the marts and the extract; then nothing is left to do."""
-    from orchestration.pipeline import bound_to
+    from penal_hub.orchestration.pipeline import bound_to
 
     data = tmp_path / "data"
     (data / "landing").mkdir(parents=True)

@@ -1,7 +1,7 @@
 """The Dagster UI in a real browser: the asset graph, and one delivery landed from the UI;
 and the reports people open from disk (the analysts' report, the validation index).
 
-`dagster-webserver` serves `orchestration.definitions` on a copy of the simulated data,
+`dagster-webserver` serves `penal_hub.orchestration.definitions` on a copy of the simulated data,
 with its own DAGSTER_HOME (the project's dagster.yaml, storage in a temporary folder).
 Headless Chromium (Debian's, driven by Playwright) opens the asset graph, then on the
 medio libre raw asset adds the first cut-off as a partition in the launch dialog and
@@ -35,14 +35,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from contracts import feeds
-from hub.settings import DEMO_PSEUDONYM_KEY, PROJECT_ROOT
-from orchestration.ingest.assets import RECONCILED_CHECK
+from penal_hub.contracts import feeds
+from penal_hub.core.settings import DEMO_PSEUDONYM_KEY, PACKAGE_DIR
+from penal_hub.orchestration.ingest.assets import RECONCILED_CHECK
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = PROJECT_ROOT / "artifacts" / "browser"
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts" / "browser"
 SERVER_START_TIMEOUT_S = 120
 RUN_TIMEOUT_S = 240
 UI_TIMEOUT_MS = 30_000
@@ -88,7 +89,7 @@ def hub_copy(simulated, tmp_path_factory) -> dict[str, Path]:
     shutil.copytree(simulated / "landing", data / "landing")
     home = data.parent / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text() + RUN_COORDINATOR)
+    (home / "dagster.yaml").write_text((PACKAGE_DIR / "dagster.yaml").read_text() + RUN_COORDINATOR)
     return {"data": data, "landing": data / "landing", "warehouse": data / "warehouse.duckdb",
             "outbox": data / "outbox", "dagster_home": home, "storage": data / "dagster"}
 
@@ -96,7 +97,7 @@ def hub_copy(simulated, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def webserver(hub_copy) -> Iterator[str]:
     """dagster-webserver on a free port; its base URL once the code location has loaded."""
-    from orchestration.transform.project import prepare_manifest
+    from penal_hub.orchestration.transform.project import prepare_manifest
 
     prepare_manifest()  # the definitions load dbt's manifest at import time
     env = {
@@ -119,8 +120,8 @@ def webserver(hub_copy) -> Iterator[str]:
         # Its own process group: the code server and run workers it starts go with it.
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "dagster-webserver"), "-m",
-             "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+             "penal_hub.orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
     try:
         wait_until_loaded(base, server, log, started)

@@ -13,8 +13,8 @@ import duckdb
 from hub_env import TEST_PSEUDONYM_KEY
 from postgres_server import clone_database
 
-from hub.pseudonyms import pseudonym
-from hub.warehouse import connect
+from penal_hub.core.pseudonyms import pseudonym
+from penal_hub.core.warehouse import connect
 
 PROJECT = Path(__file__).resolve().parents[1]
 NEW_KEY = "rotated-pseudonym-key-0b94e1c7d35a2f68"

@@ -21,7 +21,7 @@ def test_dagster_definitions_validate(tmp_path, hub_definitions):
            "HUB_DAGSTER_STORAGE": str(tmp_path / "dagster"),
            "HUB_DAGSTER_COMPUTE_LOGS": str(tmp_path / "dagster" / "logs")}
     dagster = Path(sys.executable).parent / "dagster"
-    result = subprocess.run([str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+    result = subprocess.run([str(dagster), "definitions", "validate", "-m", "penal_hub.orchestration.definitions"],
                             env=env, capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Validation successful" in result.stderr + result.stdout
@@ -31,7 +31,7 @@ def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monk
     """`hub run` skips `dbt parse` (6-10 s) when the project, the environment it reads and
     dbt are those the manifest was parsed from, and parses when any of them changed; a
     run on another data folder does not."""
-    from orchestration.transform import project
+    from penal_hub.orchestration.transform import project
 
     copy = tmp_path / "dbt_project"
     shutil.copytree(project.DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
@@ -66,7 +66,7 @@ def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monk
 def test_loading_the_definitions_does_not_import_pandas(hub_definitions):
     """Every run process and the UI's code server load the definitions: pandas (0.8 s) is
     imported only by the steps that need it (the quality gates, on a thread ahead)."""
-    assert not imports_pandas("import orchestration.definitions")
+    assert not imports_pandas("import penal_hub.orchestration.definitions")
 
 
 def test_the_catalog_has_no_default_group_and_no_orphan(hub_definitions):
@@ -84,7 +84,7 @@ def test_the_catalog_has_no_default_group_and_no_orphan(hub_definitions):
 
 def test_every_dbt_test_is_a_described_check(hub_definitions):
     """A dbt test without a check would be recorded as an observation on every build."""
-    from orchestration.transform.project import dbt_project
+    from penal_hub.orchestration.transform.project import dbt_project
 
     graph = hub_definitions.defs.resolve_asset_graph()
     checks = {key.name: key for key in graph.asset_check_keys}
@@ -102,8 +102,8 @@ def test_every_dbt_test_is_a_described_check(hub_definitions):
 
 
 def test_the_batch_checks_judge_the_landing_ledger(hub_definitions):
-    from orchestration.automation.sensors import DOWNSTREAM_SELECTION
-    from orchestration.quality.checks import DELIVERIES_RECONCILED, SOURCES_FRESH
+    from penal_hub.orchestration.automation.sensors import DOWNSTREAM_SELECTION
+    from penal_hub.orchestration.quality.checks import DELIVERIES_RECONCILED, SOURCES_FRESH
 
     graph = hub_definitions.defs.resolve_asset_graph()
     on = {key.name: key.asset_key for key in graph.asset_check_keys}
@@ -120,23 +120,25 @@ def test_hub_ui_names_its_location_and_keeps_its_files_in_the_data_folder(tmp_pa
     (`.nux/`...) go to a DAGSTER_HOME in the data folder, with the project's dagster.yaml."""
     from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-    from hub.cli import ui_home
-    from hub.settings import Settings
+    from penal_hub.cli.main import ui_home
+    from penal_hub.core.settings import PACKAGE_DIR, Settings
 
-    origins = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")]).create_origins()
+    workspace = PACKAGE_DIR / "workspace.yaml"
+    origins = WorkspaceFileTarget(paths=[str(workspace)]).create_origins()
     assert [o.location_name for o in origins] == ["penal_interop_hub"]
-    settings = replace(Settings.from_env(), data_dir=tmp_path / "data", dagster_home=ROOT)
+    settings = replace(Settings.from_env(), data_dir=tmp_path / "data", dagster_home=PACKAGE_DIR)
     home = ui_home(settings)
     assert home.is_relative_to(tmp_path / "data")
+    # The project's dagster.yaml, the one at the checkout's root too.
     assert (home / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
     mine = tmp_path / "my_dagster_home"
     assert ui_home(replace(settings, dagster_home=mine)) == mine
 
 
 def test_hub_ui_silences_the_dg_dev_warning_and_no_other():
-    """dagster's own `dev` command warns that `dg dev` supersedes it (hub/cli.py says why
+    """dagster's own `dev` command warns that `dg dev` supersedes it (cli/main.py says why
     the hub keeps `dagster dev`); the filter `hub ui` sets drops that warning only."""
-    from hub.cli import SUPERSEDED_WARNING
+    from penal_hub.cli.main import SUPERSEDED_WARNING
 
     # The command's callback warns, then refuses an option it does not know.
     call = ("from dagster._cli.dev import dev_command\n"

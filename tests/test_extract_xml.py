@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from validators import VALIDATORS
 
-from orchestration.publish.extract import (
+from penal_hub.orchestration.publish.extract import (
     EXTRACT_SCHEMA,
     NAMESPACE,
     XSD_PATH,

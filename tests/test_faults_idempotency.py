@@ -34,10 +34,10 @@ import pyarrow.parquet as pq
 import pytest
 from hub_env import TEST_PSEUDONYM_KEY
 
-import connectors
-from contracts import feeds
-from hub.settings import Settings
-from simulator.redeliveries import repeat_last_court_delivery
+from penal_hub import connectors
+from penal_hub.contracts import feeds
+from penal_hub.core.settings import Settings
+from penal_hub.simulator.redeliveries import repeat_last_court_delivery
 
 PROJECT = Path(__file__).resolve().parents[1]
 LOAD_TIME_COLUMNS = {"_loaded_at", "seen_at", "quarantined_at"}
@@ -49,13 +49,13 @@ RUN_TIMEOUT = 900
 RUNNER = """
 import json, sys
 import dagster as dg
-from hub.settings import Settings
+from penal_hub.core.settings import Settings
 settings = Settings.from_env()
 settings.export()
-from orchestration.transform.project import prepare_manifest
+from penal_hub.orchestration.transform.project import prepare_manifest
 prepare_manifest()
-from orchestration import definitions
-from orchestration.pipeline import run_all
+from penal_hub.orchestration import definitions
+from penal_hub.orchestration.pipeline import run_all
 with dg.DagsterInstance.get() as instance:  # as `hub run`: the project's dagster.yaml, pools
     report = run_all(definitions.defs, instance, settings.landing_dir,
                      resources=definitions.build_resources(settings),
@@ -187,7 +187,7 @@ def project_instance():
 
 
 def run_in_process(hub_definitions, settings: Settings) -> dict:
-    from orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import run_all
 
     with project_instance() as instance:
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
@@ -229,7 +229,7 @@ def test_after_hub_run_the_landing_sensor_finds_nothing_to_land(zone, two_runs, 
     """One planner: what `hub run` landed, the UI's sensor does not land again."""
     import dagster as dg
 
-    from orchestration.automation.sensors import landing_zone_sensor
+    from penal_hub.orchestration.automation.sensors import landing_zone_sensor
 
     with project_instance() as instance:
         context = dg.build_sensor_context(instance=instance,
@@ -243,8 +243,8 @@ def test_only_what_is_new_gets_a_landing_run(zone, two_runs, tmp_path):
     still being written makes a no-op run (which logs it) over the latest delivery."""
     import dagster as dg
 
-    from orchestration.pipeline import partitions_to_land, register_deliveries
-    from orchestration.resources import WarehouseResource
+    from penal_hub.orchestration.pipeline import partitions_to_land, register_deliveries
+    from penal_hub.orchestration.resources import WarehouseResource
 
     landing = tmp_path / "landing"
     shutil.copytree(zone.landing_dir, landing)

@@ -31,9 +31,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors import Delivery, DeliveryRefused, land_delivery
-from connectors.warehouse import SOURCE_TABLES
-from contracts import feeds
+from penal_hub.connectors import Delivery, DeliveryRefused, land_delivery
+from penal_hub.contracts import feeds
+from penal_hub.contracts.feeds import SOURCE_TABLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "connectors"))
 import feedfiles

@@ -10,11 +10,11 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 from lxml import etree
+from truth_check import persons_by_key
 
-from hub.pseudonyms import extract_person_ids
-from hub.truth_check import persons_by_key
-from hub.warehouse import connect
-from orchestration.publish.extract import NAMESPACE, PARQUET_FILE, XML_FILE, XSD_PATH
+from penal_hub.core.pseudonyms import extract_person_ids
+from penal_hub.core.warehouse import connect
+from penal_hub.orchestration.publish.extract import NAMESPACE, PARQUET_FILE, XML_FILE, XSD_PATH
 
 
 @pytest.fixture

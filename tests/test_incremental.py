@@ -7,10 +7,10 @@ import shutil
 
 from hub_env import hub_environment, run_dbt
 
-from connectors import land_all
-from contracts import feeds
-from hub.warehouse import connect
-from simulator.redeliveries import correct_delivery, repeat_last_court_delivery
+from penal_hub.connectors import land_all
+from penal_hub.contracts import feeds
+from penal_hub.core.warehouse import connect
+from penal_hub.simulator.redeliveries import correct_delivery, repeat_last_court_delivery
 
 STAGING = ("stg_pj__resoluciones", "stg_inpe__internos", "stg_inpe__movimientos",
            "stg_inpe__actividades", "stg_inpe__establecimientos", "stg_inpe__medio_libre")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 PROJECT = Path(__file__).resolve().parents[1]
-DBT_DIR = PROJECT / "dbt_project"
+DBT_DIR = PROJECT / "penal_hub" / "dbt_project"
 EXAMPLES = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])

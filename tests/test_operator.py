@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from hub_env import TEST_PSEUDONYM_KEY
 
-from hub import permissions
-from hub.cli import Exit, exit_code
-from hub.pseudonyms import DEMO_PSEUDONYM_KEY, pseudonym
+from penal_hub.cli.main import Exit, exit_code
+from penal_hub.core import permissions
+from penal_hub.core.pseudonyms import DEMO_PSEUDONYM_KEY, pseudonym
 
 PROJECT = Path(__file__).resolve().parents[1]
 HUB = Path(sys.executable).parent / "hub"
@@ -194,7 +194,7 @@ def other_group() -> int:
 def test_files_are_owner_only_or_shared_with_the_named_group(tmp_path, monkeypatch):
     from datetime import date
 
-    from orchestration.publish.extract import publish
+    from penal_hub.orchestration.publish.extract import publish
 
     monkeypatch.delenv(permissions.SHARE_GROUP_VARIABLE, raising=False)
     folder = publish(tmp_path / "a" / "outbox", date(2024, 12, 31), {"x.xml": b"<x/>"}, "run1")

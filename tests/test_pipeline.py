@@ -8,10 +8,10 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 from hub_env import hub_environment, run_dbt
+from linkage import link_quality
+from truth_check import alert_differences, indicator_differences
 
-from contracts import feeds
-from hub.linkage import link_quality
-from hub.truth_check import alert_differences, indicator_differences
+from penal_hub.contracts import feeds
 
 
 def test_postgres_publishes_the_same_extract_as_duckdb(hub_settings, built_warehouse,
@@ -115,7 +115,7 @@ def test_dbt_reports_checks_not_observations_and_leaves_no_target(pipeline_repor
     folder is gone."""
     import dagster as dg
 
-    from orchestration.transform.project import DBT_PROJECT_DIR
+    from penal_hub.orchestration.transform.project import DBT_PROJECT_DIR
 
     runs = dagster_instance.get_runs()
     observations = [event for run in runs for event in dagster_instance.all_logs(

@@ -34,10 +34,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults_idempotency import outbox_snapshot, warehouse_snapshot
 
-from connectors import pj_resoluciones
-from connectors.warehouse import PJ_COLUMNS
-from contracts import feeds
-from simulator import simulate
+from penal_hub.connectors import pj_resoluciones
+from penal_hub.connectors.warehouse import PJ_COLUMNS
+from penal_hub.contracts import feeds
+from penal_hub.simulator import simulate
 
 SCALE, SEED = 0.01, 18
 EXAMPLES = int(os.environ.get("HUB_POISON_EXAMPLES", "2"))
@@ -250,7 +250,7 @@ def run_hub(hub_definitions, data: Path) -> dict:
     """`hub run` in process on `<data>/landing`; the report, with the latest cut-off."""
     import dagster as dg
 
-    from orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import run_all
 
     with (hub_environment(data, data / "landing") as hub,
           dg.DagsterInstance.ephemeral() as instance):
@@ -498,6 +498,6 @@ def test_comments_and_processing_instructions_do_not_cut_a_text(planted_run):
 
 def test_the_case_number_pattern_is_the_staging_macros():
     """Landing accepts exactly the case numbers staging can normalise."""
-    macro = (Path(__file__).resolve().parents[1] / "dbt_project" / "macros" / "normalize.sql"
+    macro = (Path(__file__).resolve().parents[1] / "penal_hub" / "dbt_project" / "macros" / "normalize.sql"
              ).read_text()
     assert f"'{feeds.CASE_NUMBER_PATTERN}'" in macro

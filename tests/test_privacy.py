@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hub.warehouse import connect
+from penal_hub.core.warehouse import connect
 
 # Column names that announce personal data (nombre_ep would too: call it establecimiento).
 PERSONAL_COLUMN = re.compile(r"nombre|apellido|documento|dni|pasaporte", re.IGNORECASE)
@@ -132,7 +132,7 @@ def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instanc
     for run in runs:
         for entry in dagster_instance.all_logs(run.run_id):
             assert key not in repr(entry), run.run_id
-    dbt_dir = Path(__file__).resolve().parents[1] / "dbt_project"
+    dbt_dir = Path(__file__).resolve().parents[1] / "penal_hub" / "dbt_project"
     for folder in (dbt_dir / "target", dbt_dir / "logs", hub_settings.data_dir):
         for path in folder.rglob("*"):
             if path.is_file() and path.suffix != ".duckdb":
@@ -194,7 +194,7 @@ def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings)
     """A leaked extract (it names persons) joins no mart: no value of a person identifier
     of one is a value of any column of the other, alerts' and waiting orders' fields
     included."""
-    from hub.pseudonyms import extract_person_ids
+    from penal_hub.core.pseudonyms import extract_person_ids
 
     [parquet] = sorted(hub_settings.outbox_dir.glob("*/estado_ejecucion.parquet"))[-1:]
     con.execute(f"create temp view extract as select * from read_parquet('{parquet}')")
@@ -242,7 +242,7 @@ def test_dbt_without_the_key_refuses_to_key_persons(built_warehouse, tmp_path) -
     with connect(str(copy), read_only=True) as con:
         before = con.rows("select fuente, fuente_id, persona_key from "
                           "intermediate.int_person_crosswalk order by 1, 2")
-    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    project = Path(__file__).resolve().parents[1] / "penal_hub" / "dbt_project"
     env = {name: value for name, value in os.environ.items() if name != "HUB_PSEUDONYM_KEY"}
     env.update(HUB_WAREHOUSE=str(copy), HUB_DBT_TARGET="duckdb")
     done = subprocess.run(

@@ -27,10 +27,10 @@ from lxml import etree
 from postgres_server import clone_database, drop_database, login_url
 from validators import VALIDATORS, hub_verify_extract
 
-from contracts.expectations.suites import Suite, at_most, expect, not_null, when
-from hub.warehouse import MARTS_BUILD, connect, is_postgres
-from orchestration.publish import extract, marts
-from orchestration.publish.extract import (
+from penal_hub.contracts.expectations.suites import Suite, at_most, expect, not_null, when
+from penal_hub.core.warehouse import MARTS_BUILD, connect, is_postgres
+from penal_hub.orchestration.publish import extract, marts
+from penal_hub.orchestration.publish.extract import (
     MANIFEST_FILE,
     NAMESPACE,
     PARQUET_FILE,
@@ -38,9 +38,9 @@ from orchestration.publish.extract import (
     XSD_PATH,
     estado_ejecucion_extract,
 )
-from orchestration.publish.marts import MARTS, analyst_database, publication_state
-from orchestration.quality.assets import quality_gates
-from orchestration.quality.checks import (
+from penal_hub.orchestration.publish.marts import MARTS, analyst_database, publication_state
+from penal_hub.orchestration.quality.assets import quality_gates
+from penal_hub.orchestration.quality.checks import (
     BLOCKING_CHECKS,
     DELIVERIES_RECONCILED,
     ESTABLECIMIENTO_VALID,
@@ -48,9 +48,13 @@ from orchestration.quality.checks import (
     Verdict,
     latest_cutoff,
 )
-from orchestration.quality.gate import Decision, gate
-from orchestration.quality.report import summaries, validation_dir
-from orchestration.resources import AnalystDatabaseResource, OutboxResource, WarehouseResource
+from penal_hub.orchestration.quality.gate import Decision, gate
+from penal_hub.orchestration.quality.report import summaries, validation_dir
+from penal_hub.orchestration.resources import (
+    AnalystDatabaseResource,
+    OutboxResource,
+    WarehouseResource,
+)
 
 PUBLICATIONS = [estado_ejecucion_extract, analyst_database]
 UPSTREAM = [dg.AssetSpec(key) for key in sorted(

@@ -24,10 +24,10 @@ import dagster as dg
 import pytest
 from hub_env import hub_environment
 
-from hub.settings import PROJECT_ROOT
-from simulator import simulate
-from simulator.redeliveries import correct_delivery
-from simulator.replay import Folder, deliver, differences, folders, replay, snapshot
+from penal_hub.core.settings import PACKAGE_DIR
+from penal_hub.simulator import simulate
+from penal_hub.simulator.redeliveries import correct_delivery
+from penal_hub.simulator.replay import Folder, deliver, differences, folders, replay, snapshot
 
 SCALE, SEED = 0.01, 5
 LAST_DELIVERIES_FROM = "2024-12-29"  # these arrive one per run; the year before, grouped
@@ -36,10 +36,10 @@ COURT, REGISTRY, MEDIO_LIBRE = "pj_resoluciones", "inpe_registro", "inpe_medio_l
 
 def run_hub(data: Path, landing: Path, definitions) -> dict:
     """One `hub run` in this process, on an instance of the project's dagster.yaml."""
-    from orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import run_all
 
     with hub_environment(data, landing) as settings, \
-            dg.DagsterInstance.from_config(str(PROJECT_ROOT)) as instance:
+            dg.DagsterInstance.from_config(str(PACKAGE_DIR)) as instance:
         return run_all(definitions.defs, instance, landing,
                        resources=definitions.build_resources(settings), say=lambda _: None)
 

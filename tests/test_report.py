@@ -12,7 +12,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hub.report import MAX_AXIS_STEPS, Bar, axis_ticks, bar_chart, pct_half_up, render_report
+from penal_hub.orchestration.publish.report_html import (
+    MAX_AXIS_STEPS,
+    Bar,
+    axis_ticks,
+    bar_chart,
+    pct_half_up,
+    render_report,
+)
 
 
 @dataclass(frozen=True)

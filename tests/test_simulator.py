@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contracts import feeds
-from simulator import simulate
-from simulator import truth as truth_mod
-from simulator.model import PLANTED, TARGETS, build_world
+from penal_hub.contracts import feeds
+from penal_hub.simulator import simulate
+from penal_hub.simulator import truth as truth_mod
+from penal_hub.simulator.model import PLANTED, TARGETS, build_world
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "feeds.md"  # the spec the hub implements
 NS = {"pj": feeds.PJ_NAMESPACE}
@@ -249,7 +249,7 @@ def test_many_medio_libre_faults_never_stack_on_one_line(tmp_path):
     """At national scale x10 a fault drew a line already made faulty, and crashed."""
     import random
 
-    from simulator.writers import write_medio_libre
+    from penal_hub.simulator.writers import write_medio_libre
 
     world = build_world(0.005, 7)
     _, quarantine = write_medio_libre(world, tmp_path, random.Random(1), n_invalid=300,

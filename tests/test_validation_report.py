@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from contracts.expectations import suites
-from orchestration.quality.checks import CheckOutcome, ExpectationOutcome
-from orchestration.quality.report import (
+from penal_hub.contracts.expectations import suites
+from penal_hub.orchestration.quality.checks import CheckOutcome, ExpectationOutcome
+from penal_hub.orchestration.quality.report import (
     INDEX_FILE,
     LATEST_FILE,
     summaries,

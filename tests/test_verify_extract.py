@@ -11,7 +11,7 @@ import pytest
 from test_extract_xml import CUTOFF, rows, subject
 from validators import VALIDATORS, hub_verify_extract
 
-from orchestration.publish.extract import (
+from penal_hub.orchestration.publish.extract import (
     MANIFEST_FILE,
     PARQUET_FILE,
     XML_FILE,

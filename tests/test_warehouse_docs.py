@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish.extract import READS
-from orchestration.transform.project import prepare_manifest
+from penal_hub.orchestration.publish.extract import READS
+from penal_hub.orchestration.transform.project import prepare_manifest
 
 
 @pytest.mark.parametrize("schema", ["interop", "marts"])
@@ -64,7 +64,7 @@ def test_the_exposures_name_what_the_extract_and_the_report_read():
     manifest = json.loads(prepare_manifest().read_text())
     reads = {e["name"]: {node.rsplit(".", 1)[-1] for node in e["depends_on"]["nodes"]}
              for e in manifest["exposures"].values()}
-    report_source = (Path(__file__).resolve().parents[1] / "hub" / "report.py").read_text()
+    report_source = (Path(__file__).resolve().parents[1] / "penal_hub" / "orchestration" / "publish" / "report_html.py").read_text()
     assert reads == {
         "estado_ejecucion_extract": {key.path[-1] for key in READS},
         "analyst_report": set(re.findall(r"\bmarts\.(\w+)", report_source)),

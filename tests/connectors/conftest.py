@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from feedfiles import count_records
 
-from connectors import Delivery
-from contracts import feeds
+from penal_hub.connectors import Delivery
+from penal_hub.contracts import feeds
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from contracts import feeds
+from penal_hub.contracts import feeds
 
 
 def resolucion(rid: str = "RES-1801-2024-0000001", version: str = "1",

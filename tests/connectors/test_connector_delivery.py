@@ -10,9 +10,10 @@ import duckdb
 import pytest
 from feedfiles import INTERNO, case, csv_file, lote, registry, resolucion
 
-import connectors
-from connectors import DeliveryRefused, ahead, land_all, land_delivery
-from connectors.warehouse import SOURCE_TABLES, ensure_schema
+from penal_hub import connectors
+from penal_hub.connectors import DeliveryRefused, ahead, land_all, land_delivery
+from penal_hub.connectors.warehouse import ensure_schema
+from penal_hub.contracts.feeds import SOURCE_TABLES
 
 JSONL = {"casos-0001.jsonl": case() + "\n" + case("ML-2024-0000002") + "\n"}
 

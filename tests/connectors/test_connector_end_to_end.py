@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import land_all
-from connectors.warehouse import SOURCE_TABLES
-from contracts import feeds
-from simulator import simulate
+from penal_hub.connectors import land_all
+from penal_hub.contracts import feeds
+from penal_hub.contracts.feeds import SOURCE_TABLES
+from penal_hub.simulator import simulate
 
 
 @pytest.fixture(scope="session")

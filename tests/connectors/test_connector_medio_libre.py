@@ -6,7 +6,7 @@ import json
 
 from feedfiles import case
 
-from connectors import land_delivery
+from penal_hub.connectors import land_delivery
 
 
 def land_lines(con, make_delivery, *lines: str | bytes, **kwargs):

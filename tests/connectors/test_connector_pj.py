@@ -13,14 +13,14 @@ import pytest
 from feedfiles import lote, resolucion
 from hub_env import imports_pandas
 
-from connectors import (
+from penal_hub.connectors import (
     DeliveryRefused,
     land_delivery,
     pj_resoluciones,
 )
-from connectors.delivery import ManifestFile
-from connectors.pj_resoluciones import BATCH_ROWS
-from connectors.warehouse import ensure_schema
+from penal_hub.connectors.delivery import ManifestFile
+from penal_hub.connectors.pj_resoluciones import BATCH_ROWS
+from penal_hub.connectors.warehouse import ensure_schema
 
 SECRET = "TOP-SECRET-4f9c2e"
 
@@ -232,7 +232,7 @@ def test_something_that_is_not_xml_is_refused(con, make_delivery):
 def test_a_parsing_worker_starts_without_pandas():
     """The court parsing workers import the connectors but not pandas (a second of CPU
     each, which pyarrow would otherwise spend on its first array)."""
-    assert not imports_pandas("from connectors.pj_resoluciones import serve")
+    assert not imports_pandas("from penal_hub.connectors.pj_resoluciones import serve")
 
 
 SUJETO = ('<Sujeto><Documento tipo="DNI">11112222</Documento><ApellidoPaterno>ROJAS'
@@ -308,8 +308,8 @@ import hashlib, resource, sys
 from pathlib import Path
 sys.path.insert(0, "tests/connectors")
 from feedfiles import lote, resolucion
-from connectors.delivery import ManifestFile
-from connectors.pj_resoluciones import _batches
+from penal_hub.connectors.delivery import ManifestFile
+from penal_hub.connectors.pj_resoluciones import _batches
 junk = "<Extra>" + "<x a='1'/>" * 1_000_000 + "</Extra>"  # 10 MB of unknown elements
 path = Path(sys.argv[1])
 path.write_text(lote(resolucion("RES-1"), junk + resolucion("RES-2"), junk))

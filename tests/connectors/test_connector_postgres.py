@@ -10,9 +10,9 @@ import pytest
 from feedfiles import case, csv_file, registry
 from test_connector_registro import interno
 
-from connectors import DeliveryRefused, land_all, land_delivery
-from connectors.warehouse import SOURCE_TABLES
-from hub.warehouse import connect
+from penal_hub.connectors import DeliveryRefused, land_all, land_delivery
+from penal_hub.contracts.feeds import SOURCE_TABLES
+from penal_hub.core.warehouse import connect
 
 _databases = itertools.count()
 

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from feedfiles import INTERNO, csv_file, registry
 
-from connectors import DeliveryRefused, land_delivery
-from contracts.feeds import REGISTRY_FILES
+from penal_hub.connectors import DeliveryRefused, land_delivery
+from penal_hub.contracts.feeds import REGISTRY_FILES
 
 
 def sha256(text: str) -> bytes:

@@ -1,0 +1,1 @@
+"""Peru's penal interoperability hub: court, registry and medio libre feeds harmonised."""

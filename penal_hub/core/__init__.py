@@ -1,0 +1,1 @@
+"""The bottom layer: settings, warehouse connections, permissions, pseudonyms. Imports nothing else of the hub."""

@@ -1,5 +1,0 @@
-"""Simulator of the three feeds: a landing zone for 2024 and its ground truth."""
-
-from simulator.simulate import simulate
-
-__all__ = ["simulate"]
