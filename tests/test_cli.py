@@ -1,5 +1,6 @@
-"""The README's main command, `hub demo`, as a user runs it: the console script, a fresh
-data folder, the demo year in, marts and the extract out."""
+"""The `hub` console script as users run it: `hub bench`, and `hub run` on PostgreSQL.
+(`hub demo`, the README's main command, is run from the installed wheel:
+tests/test_packaging.py.)"""
 
 import json
 import os
@@ -9,7 +10,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 from hub_env import TEST_PSEUDONYM_KEY
 from postgres_server import clone_database
 
@@ -18,37 +18,6 @@ from penal_hub.core.warehouse import connect
 
 PROJECT = Path(__file__).resolve().parents[1]
 NEW_KEY = "rotated-pseudonym-key-0b94e1c7d35a2f68"
-
-
-def test_hub_demo_simulates_runs_and_publishes(tmp_path):
-    """As the README's quick start: no key (the demo key, for the simulated landing zone),
-    output into a file; what it writes is its owner's only."""
-    data = tmp_path / "data"
-    env = {**os.environ, "HUB_DATA_DIR": str(data)}
-    for name in ("HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR", "DAGSTER_HOME",
-                 "HUB_PSEUDONYM_KEY", "HUB_SHARE_GROUP"):
-        env.pop(name, None)  # everything under the data folder, as on a fresh machine
-    hub = Path(sys.executable).parent / "hub"
-    result = subprocess.run([str(hub), "demo", "--scale", "0.01"], cwd=PROJECT, env=env,
-                            capture_output=True, text=True, timeout=900, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "pseudonym key: the demo key, for the simulated landing zone" in result.stdout
-    assert "== summary ==" in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "hub run: exit 0 (ok)"
-    output = result.stdout + result.stderr
-    assert "\x1b[" not in output, "colour codes in output that is not a terminal"
-    assert " - DEBUG - " not in output, "Dagster's DEBUG events without -v"
-    private = [data / "warehouse.duckdb", data / "outbox", data / "reports", data / "dagster"]
-    private += [p for folder in private[1:] for p in folder.rglob("*")]
-    assert all(p.exists() for p in private[:4]), private[:4]
-    shared = [f"{p} {p.stat().st_mode & 0o777:o}" for p in private
-              if p.stat().st_mode & 0o077]
-    assert not shared, f"readable by others than the owner: {shared[:10]}"
-    manifests = sorted((data / "outbox").glob("*/manifest.json"))
-    assert manifests, "no extract published"
-    assert json.loads(manifests[-1].read_text())["files"]
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM marts.indicadores_politica").fetchall()[0][0] > 0
 
 
 def test_hub_bench_runs_a_year_and_one_new_delivery(tmp_path):

@@ -1,6 +1,7 @@
-"""The hub as a package: the wheel carries everything `hub demo` needs (the dbt project,
-the contracts, dagster.yaml), so it works installed in a fresh environment, away from the
-source checkout."""
+"""The README's main command, `hub demo`, as a user runs it, from the package: the wheel
+carries everything it needs (the dbt project, the contracts, dagster.yaml), so the hub
+works installed in a fresh environment away from the source checkout, with a fresh data
+folder: the demo year in, marts and the extract out."""
 
 import json
 import os
@@ -45,17 +46,31 @@ def test_wheel_installs_and_runs_the_demo_outside_the_checkout(tmp_path):
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    data = elsewhere / "data"
+    # No key (the demo key stands in, for the simulated landing zone), no paths but the
+    # data folder, as on a fresh machine.
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("HUB_", "DAGSTER_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(HUB_DATA_DIR=str(elsewhere / "data"), PATH="/usr/bin:/bin")
+    env.update(HUB_DATA_DIR=str(data), PATH="/usr/bin:/bin")
     where = run([str(venv / "bin" / "python"), "-c", "import penal_hub; print(penal_hub.__file__)"],
                 cwd=elsewhere, env=env, timeout=60).stdout.strip()
     assert Path(where).is_relative_to(venv), f"penal_hub imported from {where}, not the wheel"
 
     done = run([str(venv / "bin" / "hub"), "demo", "--scale", "0.01"], cwd=elsewhere, env=env,
                timeout=900)
+    assert "pseudonym key: the demo key, for the simulated landing zone" in done.stdout
+    assert "== summary ==" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "hub run: exit 0 (ok)"
-    manifests = sorted((elsewhere / "data" / "outbox").glob("*/manifest.json"))
-    assert manifests and json.loads(manifests[-1].read_text())["files"]
-    with duckdb.connect(str(elsewhere / "data" / "analyst.duckdb"), read_only=True) as con:
+    output = done.stdout + done.stderr
+    assert "\x1b[" not in output, "colour codes in output that is not a terminal"
+    assert " - DEBUG - " not in output, "Dagster's DEBUG events without -v"
+
+    private = [data / "warehouse.duckdb", data / "outbox", data / "reports", data / "dagster"]
+    private += [p for folder in private[1:] for p in folder.rglob("*")]
+    assert all(p.exists() for p in private[:4]), private[:4]
+    shared = [f"{p} {p.stat().st_mode & 0o777:o}" for p in private if p.stat().st_mode & 0o077]
+    assert not shared, f"readable by others than the owner: {shared[:10]}"
+    manifests = sorted((data / "outbox").glob("*/manifest.json"))
+    assert manifests and json.loads(manifests[-1].read_text())["files"], "no extract published"
+    with duckdb.connect(str(data / "analyst.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.indicadores_politica").fetchone()[0] > 0
