@@ -393,3 +393,35 @@ def test_the_files_name_the_spec_codes():
         assert f"{name}  " in spec and LAYOUT["delimiter"].join(
             c["name"] for c in layout["columns"]) in spec, name
     assert feeds.PJ_NAMESPACE in spec
+
+
+# --- The expectation suites as data ------------------------------------------------------
+
+def test_every_suite_file_is_a_gx_suite_the_hub_runs():
+    """Each expectations/<name>.json is GX's suite JSON (GX reads it as it stands, suite
+    parameters and notes included), one of the suites the quality gates run, with its
+    value sets filled in from the feed contract."""
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    from penal_hub.contracts.expectations import suites
+    from penal_hub.orchestration.quality.checks import CHECKS
+
+    files = sorted(suites.EXPECTATIONS_DIR.glob("*.json"))
+    run = {suite.description: suite for suite in CHECKS.values()}
+    assert len(files) == len(run)
+    for path in files:
+        doc = json.loads(path.read_text("utf-8"))
+        assert doc["name"] == path.stem
+        for expectation in doc["expectations"]:
+            ExpectationConfiguration(**expectation).to_domain_obj()
+        suite = run[doc["meta"]["description"]]
+        assert (list(suite.asset), suite.kind) == (doc["meta"]["asset"], doc["meta"]["kind"])
+        assert [e["type"] for e in suite.expectations] == [e["type"] for e in doc["expectations"]]
+        for ran, written in zip(suite.expectations, doc["expectations"], strict=True):
+            parameter = written["kwargs"].get("value_set", {}).get("$PARAMETER")
+            if parameter is not None:
+                assert ran["kwargs"]["value_set"] == list(suites.PARAMETERS[parameter])
+    assert suites.PARAMETERS["TIPOS_RESOLUCION"] == enumeration("TipoResolucion")
+    assert suites.PARAMETERS["ESTADOS_CASO"] == tuple(MEDIO_LIBRE["$defs"]["estado"]["enum"])
