@@ -16,6 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from lxml import etree
 
+from penal_hub.connectors import delivery
 from penal_hub.contracts import feeds
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "feeds.md"
@@ -357,6 +358,9 @@ def test_feeds_reads_the_medio_libre_schema():
 def test_feeds_reads_the_manifest_schema():
     assert tuple(MANIFEST["$defs"]["codificacion"]["enum"]) == feeds.ENCODINGS
     assert MANIFEST["properties"]["fuente"]["enum"] == [f for _, f in feeds.SOURCES.values()]
+    # The connector refuses a manifest without what the schema requires, and only then.
+    assert list(delivery.MANIFEST_FIELDS) == MANIFEST["required"]
+    assert list(delivery.FILE_FIELDS) == MANIFEST["properties"]["archivos"]["items"]["required"]
 
 
 def test_the_files_agree_with_each_other():
