@@ -429,3 +429,26 @@ def test_every_suite_file_is_a_gx_suite_the_hub_runs():
                 assert ran["kwargs"]["value_set"] == list(suites.PARAMETERS[parameter])
     assert suites.PARAMETERS["TIPOS_RESOLUCION"] == enumeration("TipoResolucion")
     assert suites.PARAMETERS["ESTADOS_CASO"] == tuple(MEDIO_LIBRE["$defs"]["estado"]["enum"])
+
+
+def test_the_extract_schema_uses_the_feed_code_lists():
+    """The output (extract/estado_ejecucion.xsd) repeats the inputs' code lists it carries,
+    to stand alone: alike."""
+    extract = etree.parse(str(feeds.CONTRACT_DIR.parent / "extract" / "estado_ejecucion.xsd"))
+
+    def listed(type_name: str) -> tuple[str, ...]:
+        return tuple(extract.xpath(f"//xs:simpleType[@name='{type_name}']//xs:enumeration/@value",
+                                   namespaces=XS))
+
+    assert listed("TipoResolucion") == feeds.TIPOS_RESOLUCION
+    assert listed("SituacionJuridica") == feeds.SITUACIONES_JURIDICAS
+    assert listed("MotivoEgreso") == feeds.MOTIVOS_MOVIMIENTO["EGRESO"]
+    assert listed("TipoMedida") == feeds.TIPOS_MEDIDA
+    assert listed("EstadoCaso") == feeds.ESTADOS_CASO
+    # A person's document, when there is one.
+    assert listed("TipoDocumento") == tuple(t for t in feeds.TIPOS_DOCUMENTO_PJ
+                                            if t != "NO_IDENTIFICADO")
+    (pattern,) = extract.xpath("//xs:simpleType[@name='NumeroExpediente']//xs:pattern/@value",
+                               namespaces=XS)
+    organs = "(" + "|".join(feeds.TIPOS_ORGANO) + ")"
+    assert organs in pattern
