@@ -31,6 +31,11 @@ def test_wheel_installs_and_runs_the_demo_outside_the_checkout(tmp_path):
     assert "penal_hub/dbt_project/dbt_project.yml" in names
     assert "penal_hub/dagster.yaml" in names
     assert "penal_hub/contracts/extract/estado_ejecucion.xsd" in names
+    # The feeds' contract files, which penal_hub.contracts.feeds reads on import.
+    assert {f"penal_hub/contracts/feeds/{name}" for name in (
+        "pj_resoluciones.xsd", "inpe_registro.json", "inpe_medio_libre.schema.json",
+        "manifest.schema.json")} <= set(names)
+    assert "penal_hub/contracts/expectations/reconciliation.json" in names  # a suite's file
     assert not [n for n in names if "/target/" in n or n.endswith(".pyc")], "build output"
     top = {n.split("/")[0] for n in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"penal_hub"}, "one namespace"

@@ -1,12 +1,35 @@
 """The source feeds' contract (docs/feeds.md) as data.
 
-One definition serves the simulator that writes the feeds, the connectors that
-read them and the tests that check both. Change the spec, change this file.
+The contract is the files beside this module, in penal_hub/contracts/feeds/, which a
+reader in any language can use: `pj_resoluciones.xsd` (the court's XML batches),
+`inpe_registro.json` (the registry's CSV layouts, code lists and column and record rules),
+`inpe_medio_libre.schema.json` (one medio libre JSON line, JSON Schema 2020-12) and
+`manifest.schema.json` (a delivery's manifest). This module reads the layouts and value
+sets from them, so each is written once, and adds what only the hub needs: where each
+source lands and the field rules of the court's and medio libre's flattened records.
+One definition serves the simulator that writes the feeds, the connectors that read them
+and the tests that check both.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+CONTRACT_DIR = Path(__file__).parent / "feeds"
+PJ_SCHEMA = CONTRACT_DIR / "pj_resoluciones.xsd"
+REGISTRY_LAYOUT = CONTRACT_DIR / "inpe_registro.json"
+MEDIO_LIBRE_SCHEMA = CONTRACT_DIR / "inpe_medio_libre.schema.json"
+MANIFEST_SCHEMA = CONTRACT_DIR / "manifest.schema.json"
+
+
+def _json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
 
 # Landing-zone layout: source code -> (folder under HUB_LANDING_DIR, manifest `fuente`).
 SOURCES: dict[str, tuple[str, str]] = {
@@ -15,88 +38,47 @@ SOURCES: dict[str, tuple[str, str]] = {
     "inpe_medio_libre": ("inpe/medio_libre", "INPE-MEDIO-LIBRE"),
 }
 MANIFEST_NAME = "manifest.json"
-ENCODINGS = ("UTF-8", "ISO-8859-1")
+ENCODINGS = tuple(_json(MANIFEST_SCHEMA)["$defs"]["codificacion"]["enum"])
 
 # --- Poder Judicial: resolution feed (XML) -----------------------------------
-PJ_NAMESPACE = "urn:pe:gob:pj:interop:resoluciones:1"
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+_PJ = ElementTree.parse(PJ_SCHEMA).getroot()
 
-TIPOS_RESOLUCION = (
-    "PRISION_PREVENTIVA",
-    "PROLONGACION_PRISION_PREVENTIVA",
-    "CESE_PRISION_PREVENTIVA",
-    "SENTENCIA_CONDENATORIA",
-    "SENTENCIA_ABSOLUTORIA",
-    "SOBRESEIMIENTO",
-    "ORDEN_LIBERTAD",
-    "BENEFICIO_PENITENCIARIO",
-    "VIGILANCIA_ELECTRONICA",
-    "REVOCATORIA",
-)
-CLASES_PENA = (
-    "PRIVATIVA_EFECTIVA",
-    "PRIVATIVA_SUSPENDIDA",
-    "PRESTACION_SERVICIOS_COMUNIDAD",
-    "LIMITACION_DIAS_LIBRES",
-    "MULTA",
-    "VIGILANCIA_ELECTRONICA",
-)
-CLASES_BENEFICIO = ("SEMILIBERTAD", "LIBERACION_CONDICIONAL")
-TIPOS_DOCUMENTO_PJ = ("DNI", "CE", "PASAPORTE", "NO_IDENTIFICADO")
-TIPOS_ORGANO = ("JR", "SP", "JP", "JU", "JC")
-SEXOS = ("M", "F")
+
+def _pj_type(name: str) -> ElementTree.Element:
+    return _PJ.find(f"{_XS}simpleType[@name='{name}']/{_XS}restriction")
+
+
+def _pj_codes(name: str) -> tuple[str, ...]:
+    """The enumeration of the court schema's simple type `name`."""
+    return tuple(e.get("value") for e in _pj_type(name).iterfind(f"{_XS}enumeration"))
+
+
+PJ_NAMESPACE = _PJ.get("targetNamespace")
+TIPOS_RESOLUCION = _pj_codes("TipoResolucion")
+CLASES_PENA = _pj_codes("ClasePena")
+CLASES_BENEFICIO = _pj_codes("ClaseBeneficio")
+TIPOS_DOCUMENTO_PJ = _pj_codes("TipoDocumento")
+TIPOS_ORGANO = _pj_codes("TipoOrgano")
+SEXOS = _pj_codes("Sexo")
+
+# A case number as senders write it, once upper-cased and without white space: the
+# staging macro normalize_expediente reads exactly these (a test keeps the two equal).
+# The schema's pattern allows the blanks and lower case senders write: without its \s*
+# and with one case per letter it is this one.
+CASE_NUMBER_PATTERN = re.sub(
+    r"\[([A-Z])[a-z]\]", r"\1",
+    _pj_type("NumeroExpediente").find(f"{_XS}pattern").get("value").replace(r"\s*", ""))
 
 # --- INPE: penitentiary registry (CSV) ---------------------------------------
-CSV_DELIMITER = "|"
-CSV_QUOTE = '"'
+_REGISTRY = _json(REGISTRY_LAYOUT)
+_REGISTRY_CODES: dict[str, Any] = _REGISTRY["code_lists"]
+CSV_DELIMITER = _REGISTRY["delimiter"]
+CSV_QUOTE = _REGISTRY["quote"]
+# Each file's header, in order.
 REGISTRY_FILES: dict[str, tuple[str, ...]] = {
-    "establecimientos.csv": (
-        "COD_EP",
-        "NOMBRE_EP",
-        "OFICINA_REGIONAL",
-        "DEPARTAMENTO",
-        "CAPACIDAD_ALBERGUE",
-    ),
-    "internos.csv": (
-        "ID_INTERNO",
-        "TIPO_DOCUMENTO",
-        "NUMERO_DOCUMENTO",
-        "APELLIDO_PATERNO",
-        "APELLIDO_MATERNO",
-        "NOMBRES",
-        "SEXO",
-        "FECHA_NACIMIENTO",
-        "NACIONALIDAD",
-        "COD_EP",
-        "SITUACION_JURIDICA",
-        "FECHA_INGRESO",
-        "NUMERO_EXPEDIENTE",
-        "DELITO_GENERICO",
-        "DELITO_ESPECIFICO",
-        "ARTICULO_CP",
-        "PENA_ANIOS",
-        "PENA_MESES",
-        "FECHA_SENTENCIA",
-        "FECHA_VENCIMIENTO_PENA",
-    ),
-    "movimientos.csv": (
-        "ID_INTERNO",
-        "TIPO_MOVIMIENTO",
-        "FECHA_MOVIMIENTO",
-        "COD_EP_ORIGEN",
-        "COD_EP_DESTINO",
-        "MOTIVO",
-        "DOCUMENTO_SUSTENTO",
-    ),
-    "actividades.csv": (
-        "ID_INTERNO",
-        "COD_EP",
-        "TIPO_ACTIVIDAD",
-        "PROGRAMA",
-        "FECHA_INICIO",
-        "FECHA_FIN",
-        "CONVENIO",
-        "CERTIFICADO",
-    ),
+    name: tuple(column["name"] for column in layout["columns"])
+    for name, layout in _REGISTRY["files"].items()
 }
 # Where each source lands (schema raw): a registry file in the table named after it. The
 # landing layer's contract, read by the connectors, the quality suites and dbt's sources.
@@ -107,63 +89,32 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "inpe_medio_libre": ("inpe_medio_libre",),
 }
 
-SITUACIONES_JURIDICAS = ("PROCESADO", "SENTENCIADO")
-TIPOS_MOVIMIENTO = ("INGRESO", "EGRESO", "TRASLADO")
+TIPOS_DOCUMENTO_INPE = tuple(_REGISTRY_CODES["tipo_documento"])
+SITUACIONES_JURIDICAS = tuple(_REGISTRY_CODES["situacion_juridica"])
+TIPOS_MOVIMIENTO = tuple(_REGISTRY_CODES["tipo_movimiento"])
 MOTIVOS_MOVIMIENTO: dict[str, tuple[str, ...]] = {
-    "INGRESO": ("MANDATO_DETENCION", "SENTENCIA", "REVOCATORIA", "RECAPTURA"),
-    "EGRESO": (
-        "LIBERTAD_MANDATO_JUDICIAL",
-        "PENA_CUMPLIDA",
-        "SEMILIBERTAD",
-        "LIBERACION_CONDICIONAL",
-        "VIGILANCIA_ELECTRONICA",
-        "COMPARECENCIA",
-        "ABSOLUCION",
-        "FALLECIMIENTO",
-        "FUGA",
-    ),
-    "TRASLADO": (
-        "SEGURIDAD_PENITENCIARIA",
-        "REORDENAMIENTO",
-        "TRATAMIENTO_PENITENCIARIO",
-        "EXCEPCIONAL",
-    ),
-}
-TIPOS_ACTIVIDAD = ("LABORAL", "EDUCATIVA", "CULTURAL", "TRATAMIENTO")
+    tipo: tuple(motivos) for tipo, motivos in _REGISTRY_CODES["motivo_movimiento"].items()}
+TIPOS_ACTIVIDAD = tuple(_REGISTRY_CODES["tipo_actividad"])
 # LABORAL workshops are open-ended in the spec ("..."): these are the known ones.
 PROGRAMAS_ACTIVIDAD: dict[str, tuple[str, ...]] = {
-    "LABORAL": (
-        "PANADERIA",
-        "CERAMICA",
-        "ZAPATERIA",
-        "TEJIDO",
-        "CARPINTERIA",
-        "CONFECCION",
-        "METALMECANICA",
-        "ARTESANIA",
-    ),
-    "EDUCATIVA": ("ALFABETIZACION", "PEBAJA", "CETPRO", "SUPERIOR"),
-    "TRATAMIENTO": ("CREO", "TAS", "DEVIDA"),
-    "CULTURAL": ("MUSICA", "TEATRO", "PINTURA", "DEPORTE"),
-}
-CERTIFICADO_VALUES = ("S", "N")
+    tipo: tuple(programas) for tipo, programas in _REGISTRY_CODES["programa_actividad"].items()}
+CERTIFICADO_VALUES = tuple(_REGISTRY_CODES["certificado"])
 
 # --- INPE: medio libre (JSON Lines) ------------------------------------------
-TIPOS_MEDIDA = (
-    "PRESTACION_SERVICIOS_COMUNIDAD",
-    "LIMITACION_DIAS_LIBRES",
-    "PENA_SUSPENDIDA",
-    "RESERVA_FALLO",
-    "SEMILIBERTAD",
-    "LIBERACION_CONDICIONAL",
-    "VIGILANCIA_ELECTRONICA",
-)
+_MEDIO_LIBRE_CODES: dict[str, Any] = _json(MEDIO_LIBRE_SCHEMA)["$defs"]
+
+
+def _medio_libre_codes(name: str) -> tuple[str, ...]:
+    return tuple(_MEDIO_LIBRE_CODES[name]["enum"])
+
+
+TIPOS_MEDIDA = _medio_libre_codes("tipo_medida")
 # Limitative penalties and alternative measures: the denominator of OP04.
 MEDIDAS_LIMITATIVAS = TIPOS_MEDIDA[:4]
-ESTADOS_CASO = ("ACTIVO", "PASIVO")
-MOTIVOS_ESTADO = ("CUMPLIMIENTO", "INTERRUPCION", "PRESCRIPCION", "RESISTENCIA", "ABANDONO")
-PROGRAMAS_MEDIO_LIBRE = ("FOCOS", "CAPAS", "RETO", "AREE", "YUPAYCHAY", "NO_MAS_PROBLEMAS")
-EVALUACIONES = ("FAVORABLE", "DESFAVORABLE", "EN_CURSO")
+ESTADOS_CASO = _medio_libre_codes("estado")
+MOTIVOS_ESTADO = _medio_libre_codes("motivo_estado")
+PROGRAMAS_MEDIO_LIBRE = _medio_libre_codes("programa")
+EVALUACIONES = _medio_libre_codes("evaluacion")
 
 # --- What every field must hold for its record to land -----------------------
 # The connectors check each landed record against these rules (connectors/row_rules.py,
@@ -242,10 +193,6 @@ def code(*values: str, required: bool = False) -> Field:
     return Field("code", values, required)
 
 
-# A case number as senders write it, once upper-cased and without white space: the
-# staging macro normalize_expediente reads exactly these (a test keeps the two equal).
-CASE_NUMBER_PATTERN = "[0-9]{1,5}-[0-9]{4}-[0-9]+-[0-9]{1,4}-(JR|SP|JP|JU|JC)-PE-[0-9]{1,2}"
-
 # The court's flattened Resolucion (raw.pj_resoluciones columns).
 PJ_FIELDS: dict[str, Field] = {
     "id": REQUIRED,
@@ -278,60 +225,32 @@ PJ_RECORD_RULES = (
              ("PRISION_PREVENTIVA", "PROLONGACION_PRISION_PREVENTIVA")),
 )
 
-TIPOS_DOCUMENTO_INPE = ("DNI", "CE", "PASAPORTE", "NO_IDENTIFICADO")
 
-# The registry's files, by header column.
+def _registry_field(column: dict[str, Any]) -> Field:
+    """A registry column's rule, as the layout gives it."""
+    codes = _REGISTRY_CODES.get(column.get("codes"), ())
+    if isinstance(codes, dict):  # one list per value of another column: at landing, any of them
+        codes = sorted({c for listed in codes.values() for c in listed})
+    return Field(column["type"], tuple(codes), column.get("required", False),
+                 column.get("document_type"), unique=column.get("unique", False))
+
+
+def _record_rule(rule: dict[str, Any]) -> OnlyWhen | RequiredWhen | Listed | NotBefore:
+    kind = {"only_when": OnlyWhen, "required_when": RequiredWhen, "listed": Listed,
+            "not_before": NotBefore}[rule["rule"]]
+    return kind(**{key: tuple(value) if isinstance(value, list) else value
+                   for key, value in rule.items() if key != "rule"})
+
+
+# The registry's files, by header column (a column with no rule of its own is TEXT).
 REGISTRY_FIELDS: dict[str, dict[str, Field]] = {
-    "establecimientos.csv": {
-        "COD_EP": REQUIRED,
-        "NOMBRE_EP": REQUIRED,
-        "CAPACIDAD_ALBERGUE": INTEGER,
-    },
-    "internos.csv": {
-        "ID_INTERNO": Field(required=True, unique=True),  # one row per person held
-        "TIPO_DOCUMENTO": code(*TIPOS_DOCUMENTO_INPE),
-        "NUMERO_DOCUMENTO": Field("document_number", document_type="TIPO_DOCUMENTO"),
-        "SEXO": code(*SEXOS),
-        "FECHA_NACIMIENTO": DATE,
-        "COD_EP": REQUIRED,
-        "SITUACION_JURIDICA": code(*SITUACIONES_JURIDICAS, required=True),
-        "FECHA_INGRESO": Field("date", required=True),
-        "NUMERO_EXPEDIENTE": Field("case_number"),
-        "PENA_ANIOS": INTEGER,
-        "PENA_MESES": INTEGER,
-        "FECHA_SENTENCIA": DATE,
-        "FECHA_VENCIMIENTO_PENA": DATE,
-    },
-    "movimientos.csv": {
-        "ID_INTERNO": REQUIRED,
-        "TIPO_MOVIMIENTO": code(*TIPOS_MOVIMIENTO, required=True),
-        "FECHA_MOVIMIENTO": Field("date", required=True),
-        "MOTIVO": code(*sorted({m for ms in MOTIVOS_MOVIMIENTO.values() for m in ms})),
-    },
-    "actividades.csv": {
-        "ID_INTERNO": REQUIRED,
-        "COD_EP": REQUIRED,
-        "TIPO_ACTIVIDAD": code(*TIPOS_ACTIVIDAD, required=True),
-        "PROGRAMA": REQUIRED,  # an open list (new workshops): checked in staging, warning
-        "FECHA_INICIO": Field("date", required=True),
-        "FECHA_FIN": DATE,
-        "CERTIFICADO": code(*CERTIFICADO_VALUES, required=True),
-    },
+    name: {column["name"]: field for column in layout["columns"]
+           if (field := _registry_field(column)) != TEXT}
+    for name, layout in _REGISTRY["files"].items()
 }
-
-ESTABLECIMIENTO_LISTADO = ("establecimientos.csv", "COD_EP")
 REGISTRY_RECORD_RULES: dict[str, tuple[OnlyWhen | RequiredWhen | Listed | NotBefore, ...]] = {
-    "internos.csv": (
-        *(OnlyWhen(column, "SITUACION_JURIDICA", ("SENTENCIADO",)) for column in (
-            "PENA_ANIOS", "PENA_MESES", "FECHA_SENTENCIA", "FECHA_VENCIMIENTO_PENA")),
-        Listed("COD_EP", *ESTABLECIMIENTO_LISTADO)),
-    "movimientos.csv": (
-        RequiredWhen("COD_EP_ORIGEN", "TIPO_MOVIMIENTO", ("EGRESO", "TRASLADO")),
-        RequiredWhen("COD_EP_DESTINO", "TIPO_MOVIMIENTO", ("INGRESO", "TRASLADO")),
-        Listed("COD_EP_ORIGEN", *ESTABLECIMIENTO_LISTADO),
-        Listed("COD_EP_DESTINO", *ESTABLECIMIENTO_LISTADO)),
-    "actividades.csv": (NotBefore("FECHA_FIN", "FECHA_INICIO"),
-                        Listed("COD_EP", *ESTABLECIMIENTO_LISTADO)),
+    name: tuple(map(_record_rule, layout["rules"]))
+    for name, layout in _REGISTRY["files"].items() if layout["rules"]
 }
 
 # The medio libre record, by JSON path (every field of the spec: an unknown key is not
@@ -341,14 +260,14 @@ MEDIO_LIBRE_FIELDS: dict[str, Field] = {
     "id_caso": REQUIRED,
     "version": Field("integer", required=True),
     "fecha_actualizacion": DATE,
-    "persona.tipo_documento": code(*TIPOS_DOCUMENTO_INPE),
+    "persona.tipo_documento": code(*_medio_libre_codes("tipo_documento")),
     "persona.numero_documento": Field("document_number",
                                       document_type="persona.tipo_documento"),
     "persona.apellido_paterno": TEXT,
     "persona.apellido_materno": TEXT,
     "persona.nombres": TEXT,
     "persona.fecha_nacimiento": DATE,
-    "persona.sexo": code(*SEXOS),
+    "persona.sexo": code(*_medio_libre_codes("sexo")),
     "expediente": Field("case_number"),
     "organo_jurisdiccional": TEXT,
     "tipo_medida": code(*TIPOS_MEDIDA, required=True),

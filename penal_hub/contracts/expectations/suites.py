@@ -1,8 +1,12 @@
 """What the hub expects of its data, as Great Expectations suites.
 
 A suite is a query over the warehouse (the batch, read into a DataFrame) and the
-expectations GX validates on it, in GX's own form (`{"type": ..., "kwargs": ...}`).
-The queries are SQL that DuckDB and PostgreSQL both run (the warehouse may be either).
+expectations GX validates on it. The expectations are data: one file per suite beside
+this module, `<name>.json`, in GX's suite JSON (`{"type": ..., "kwargs": ...}` each; the
+suite's `meta` names the asset it checks, its kind and descriptions), their value sets
+named as GX suite parameters (`{"$PARAMETER": "TIPOS_RESOLUCION"}`) that this module fills
+in from the feed contract. The queries are here: SQL that DuckDB and PostgreSQL both run
+(the warehouse may be either), some built from the contract's lists of raw tables.
 
 - Row rules (`kind="row"`) validate the rows of one table; the rows that fail are
   quarantined and the check warns: one bad row must not hold back every court.
@@ -12,7 +16,9 @@ The queries are SQL that DuckDB and PostgreSQL both run (the warehouse may be ei
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from penal_hub.contracts import feeds
@@ -95,6 +101,8 @@ def condition_columns_read(condition: Any) -> tuple[str, ...] | None:
     return None
 
 
+# Expectations written in Python, in the files' form (tests build suites of their own).
+
 def expect(kind: str, **kwargs: Any) -> dict[str, Any]:
     """One expectation in GX's form, e.g. expect("column_values_to_not_be_null", column="x")."""
     return {"type": f"expect_{kind}", "kwargs": kwargs}
@@ -110,124 +118,59 @@ def not_null(column: str, **kwargs: Any) -> dict[str, Any]:
     return expect("column_values_to_not_be_null", column=column, **kwargs)
 
 
-def in_set(column: str, values: tuple[str, ...]) -> dict[str, Any]:
-    return expect("column_values_to_be_in_set", column=column, value_set=list(values))
-
-
 def at_most(column: str, limit_column: str) -> dict[str, Any]:
     """`column` <= `limit_column` wherever both are known."""
     return expect("column_pair_values_a_to_be_greater_than_b", column_A=limit_column,
                   column_B=column, or_equal=True, ignore_row_if="either_value_is_missing")
 
 
-def equal(column_a: str, column_b: str) -> dict[str, Any]:
-    return expect("column_pair_values_to_be_equal", column_A=column_a, column_B=column_b,
-                  ignore_row_if="neither")
+# --- The suites' files -----------------------------------------------------------
+
+EXPECTATIONS_DIR = Path(__file__).parent
+# The value sets the suites' files name as parameters: the feed contract's.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "TIPOS_RESOLUCION": feeds.TIPOS_RESOLUCION,
+    "TIPOS_ORGANO": feeds.TIPOS_ORGANO,
+    "SEXOS": feeds.SEXOS,
+    "CLASES_PENA": feeds.CLASES_PENA,
+    "SITUACIONES_JURIDICAS": feeds.SITUACIONES_JURIDICAS,
+    "TIPOS_MEDIDA": feeds.TIPOS_MEDIDA,
+    "ESTADOS_CASO": feeds.ESTADOS_CASO,
+    # A person's document, when there is one: an unidentified court subject has none.
+    "TIPOS_DOCUMENTO_IDENTIFICADO": tuple(t for t in feeds.TIPOS_DOCUMENTO_PJ
+                                          if t != "NO_IDENTIFICADO"),
+}
+
+
+def _filled_in(value: Any) -> Any:
+    if isinstance(value, dict) and value.keys() == {"$PARAMETER"}:
+        return list(PARAMETERS[value["$PARAMETER"]])
+    return value
+
+
+def load(name: str, query: str, also_reads: tuple[tuple[str, ...], ...] = ()) -> Suite:
+    """The suite of file `<name>.json`, its batch read by `query`."""
+    doc = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    meta = doc["meta"]
+    # GX validates the type and kwargs; an expectation's notes give its reason, for readers.
+    expectations = tuple(
+        {"type": e["type"], "kwargs": {k: _filled_in(v) for k, v in e["kwargs"].items()}}
+        for e in doc["expectations"])
+    return Suite(asset=tuple(meta["asset"]), kind=meta["kind"], description=meta["description"],
+                 query=query, expectations=expectations, also_reads=also_reads,
+                 descripcion=meta["descripcion"])
 
 
 # --- Row rules ------------------------------------------------------------------
 
-STAGED_PJ_RESOLUCIONES = Suite(
-    asset=("staging", "stg_pj__resoluciones"),
-    kind="row",
-    description="Every landed court resolution parses: id, date, type, case number, court.",
-    descripcion="Cada resolución judicial recibida se lee: id, fecha, tipo, expediente, órgano.",
-    query="SELECT * FROM staging.stg_pj__resoluciones",
-    expectations=(
-        not_null("resolucion_id"),
-        not_null("fecha_emision"),
-        in_set("tipo", feeds.TIPOS_RESOLUCION),
-        # NULL when the case number does not normalise: the resolution links to no case.
-        not_null("expediente"),
-        in_set("organo_tipo", feeds.TIPOS_ORGANO),
-        in_set("sexo", feeds.SEXOS),
-    ),
-)
-
-PERSONA = Suite(
-    asset=("interop", "persona"),
-    kind="row",
-    description="One row per person, with a valid identity document when there is one.",
-    descripcion="Una fila por persona, con un documento de identidad válido cuando lo hay.",
-    query="SELECT * FROM interop.persona",
-    expectations=(
-        not_null("persona_key"),
-        expect("column_values_to_be_unique", column="persona_key"),
-        in_set("tipo_documento",
-               tuple(t for t in feeds.TIPOS_DOCUMENTO_PJ if t != "NO_IDENTIFICADO")),
-        expect("column_values_to_match_regex", column="numero_documento", regex=r"^[0-9]{8}$",
-               **when("tipo_documento", "DNI")),
-        in_set("sexo", feeds.SEXOS),
-    ),
-)
-
-RESOLUCION_JUDICIAL = Suite(
-    asset=("interop", "resolucion_judicial"),
-    kind="row",
-    description="Court resolutions: known type, issued by their delivery's cut-off, sane terms.",
-    descripcion=("Resoluciones judiciales: tipo conocido, emitidas antes del corte de su entrega, "
-                 "plazos razonables."),
-    query="SELECT * FROM interop.resolucion_judicial",
-    expectations=(
-        not_null("resolucion_id"),
-        expect("column_values_to_be_unique", column="resolucion_id"),
-        not_null("persona_key"),
-        in_set("tipo", feeds.TIPOS_RESOLUCION),
-        not_null("fecha_emision"),
-        at_most("fecha_emision", "fecha_corte_entrega"),
-        not_null("pp_plazo_meses", **when("tipo", "PRISION_PREVENTIVA")),
-        # The Código Procesal Penal allows at most 36 months of preventive detention.
-        expect("column_values_to_be_between", column="pp_plazo_meses", min_value=1, max_value=36,
-               **when("tipo", "PRISION_PREVENTIVA")),
-        in_set("pena_clase", feeds.CLASES_PENA),
-    ),
-)
-
-SITUACION_JURIDICA_HISTORIAL = Suite(
-    asset=("interop", "situacion_juridica_historial"),
-    kind="row",
-    description="Who is held where, per registry cut-off: once each, admitted by the cut-off.",
-    descripcion=("Quién está recluido dónde, por corte del registro: una vez cada uno, ingresado "
-                 "antes del corte."),
-    query="SELECT * FROM interop.situacion_juridica_historial",
-    expectations=(
-        in_set("situacion_juridica", feeds.SITUACIONES_JURIDICAS),
-        not_null("situacion_juridica"),
-        not_null("cod_ep"),
-        not_null("fecha_ingreso"),
-        at_most("fecha_ingreso", "fecha_corte"),
-        expect("compound_columns_to_be_unique", column_list=["fecha_corte", "persona_key"]),
-    ),
-)
-
-MEDIDA_MEDIO_LIBRE = Suite(
-    asset=("interop", "medida_medio_libre"),
-    kind="row",
-    description="Medio libre cases: known measure and state, no more days served than imposed.",
-    descripcion=("Casos de medio libre: medida y estado conocidos, no más días cumplidos que "
-                 "impuestos."),
-    query="SELECT * FROM interop.medida_medio_libre",
-    expectations=(
-        expect("column_values_to_be_unique", column="id_caso"),
-        in_set("tipo_medida", feeds.TIPOS_MEDIDA),
-        in_set("estado", feeds.ESTADOS_CASO),
-        expect("column_values_to_be_between", column="jornadas_cumplidas", min_value=0),
-        at_most("jornadas_cumplidas", "jornadas_impuestas"),
-    ),
-)
-
-ESTABLECIMIENTO = Suite(
-    asset=("interop", "establecimiento"),
-    kind="row",
-    description="Establishments: one row per code, with a capacity.",
-    descripcion="Establecimientos: una fila por código, con su capacidad.",
-    query="SELECT * FROM interop.establecimiento",
-    expectations=(
-        not_null("cod_ep"),
-        expect("column_values_to_be_unique", column="cod_ep"),
-        expect("column_values_to_be_between", column="capacidad_albergue", min_value=1),
-    ),
-)
+STAGED_PJ_RESOLUCIONES = load("staged_pj_resoluciones",
+                              "SELECT * FROM staging.stg_pj__resoluciones")
+PERSONA = load("persona", "SELECT * FROM interop.persona")
+RESOLUCION_JUDICIAL = load("resolucion_judicial", "SELECT * FROM interop.resolucion_judicial")
+SITUACION_JURIDICA_HISTORIAL = load("situacion_juridica_historial",
+                                    "SELECT * FROM interop.situacion_juridica_historial")
+MEDIDA_MEDIO_LIBRE = load("medida_medio_libre", "SELECT * FROM interop.medida_medio_libre")
+ESTABLECIMIENTO = load("establecimiento", "SELECT * FROM interop.establecimiento")
 
 # --- Batch rules ----------------------------------------------------------------
 
@@ -242,15 +185,8 @@ def _rows_per_delivery_sql() -> str:
         for t in RAW_TABLES)
 
 
-RECONCILIATION = Suite(
-    asset=("raw", "deliveries"),  # the ledger whose counts it reconciles
-    also_reads=tuple(("raw", table) for table in RAW_TABLES),
-    kind="batch",
-    description=("Per landed delivery: landed + quarantined = the manifest's count, and those "
-                 "rows are still in raw and raw.quarantine: no record lost."),
-    descripcion=("Por entrega cargada: cargados + en cuarentena = lo que dice su manifiesto, y "
-                 "esas filas siguen en raw y raw.quarantine: ningún registro perdido."),
-    query=f"""
+# The ledger whose counts it reconciles, and every raw table.
+RECONCILIATION = load("reconciliation", f"""
 WITH present AS (
     {_rows_per_delivery_sql()}
 ),
@@ -265,27 +201,15 @@ LEFT JOIN landed AS l USING (delivery_id)
 LEFT JOIN quarantined AS q USING (delivery_id)
 WHERE d.status = 'landed'
 ORDER BY d.source, d.fecha_corte""",
-    expectations=(
-        expect("table_row_count_to_be_between", min_value=1),
-        equal("manifest_records", "contabilizados"),
-        equal("landed_records", "filas_en_raw"),
-        equal("quarantined_records", "filas_en_cuarentena"),
-    ),
-)
+                      also_reads=tuple(("raw", table) for table in RAW_TABLES))
 
 # How far (days) each source's latest delivery may lag the latest registry cut-off.
 # The court delivers weekly: one missed week is tolerated. Medio libre delivers monthly
 # on the registry's calendar: one late month is tolerated. The registry sets the cut-off.
 MAX_LAG_DAYS = {"pj_resoluciones": 14, "inpe_registro": 0, "inpe_medio_libre": 31}
 
-FRESHNESS = Suite(
-    asset=("raw", "deliveries"),  # each source's latest delivery, against the cut-off:
-    also_reads=(("interop", "situacion_juridica_historial"),),
-    kind="batch",
-    description="Every source's latest delivery is recent enough for the latest registry cut-off.",
-    descripcion=("La última entrega de cada fuente es lo bastante reciente para el último corte "
-                 "del registro."),
-    query=f"""
+# Each source's latest delivery (raw.deliveries), against the latest registry cut-off.
+FRESHNESS = load("freshness", f"""
 WITH limits(source, max_dias) AS (
     VALUES {", ".join(f"('{s}', {d})" for s, d in MAX_LAG_DAYS.items())}
 ),
@@ -299,46 +223,17 @@ FROM limits AS l
 LEFT JOIN latest AS t USING (source)
 CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)
 ORDER BY l.source""",
-    expectations=(
-        not_null("ultima_entrega"),
-        not_null("ultimo_corte_registro"),
-        at_most("dias_de_atraso", "max_dias"),
-    ),
-)
+                 also_reads=(("interop", "situacion_juridica_historial"),))
 
-# Court subjects that match no INPE person, over all court subjects. On the simulated
-# 2024 (scale 0.05) it is 1.8% (198 of 11,026): nearly all are subjects the court could
-# not identify (186 NO_IDENTIFICADO in the simulator's truth). Near 0 means the linkage
-# merges people it should not; above 5% it is missing matches: had the 433 registry DNIs
-# that lost their leading zeros not been normalised, it would have been about 5.7%.
-UNMATCHED_SHARE_BOUNDS = (0.005, 0.05)
-
-UNMATCHED_COURT_SUBJECTS = Suite(
-    asset=("interop", "persona"),
-    kind="batch",
-    description="The share of court subjects that match no INPE person is plausible.",
-    descripcion="La proporción de sujetos judiciales sin persona en el INPE es plausible.",
-    query="""
+UNMATCHED_COURT_SUBJECTS = load("unmatched_court_subjects", """
 SELECT sin_inpe, sujetos_judiciales,
        CAST(sin_inpe AS DOUBLE PRECISION) / nullif(sujetos_judiciales, 0) AS proporcion_sin_inpe
 FROM (SELECT count(*) FILTER (WHERE en_poder_judicial AND NOT en_registro
                                     AND NOT en_medio_libre) AS sin_inpe,
              count(*) FILTER (WHERE en_poder_judicial) AS sujetos_judiciales
-      FROM interop.persona) AS counts""",
-    expectations=(
-        not_null("proporcion_sin_inpe"),
-        expect("column_values_to_be_between", column="proporcion_sin_inpe",
-               min_value=UNMATCHED_SHARE_BOUNDS[0], max_value=UNMATCHED_SHARE_BOUNDS[1]),
-    ),
-)
+      FROM interop.persona) AS counts""")
 
-PLAUSIBLE_FIGURES = Suite(
-    asset=("marts", "indicadores_politica"),
-    kind="batch",
-    description="Per registry cut-off: a population, and percentages in plausible ranges.",
-    descripcion=("Por corte del registro: hay población, y los porcentajes están en rangos "
-                 "plausibles."),
-    query=f"""
+PLAUSIBLE_FIGURES = load("plausible_figures", f"""
 WITH figures AS (
     SELECT periodo,
            max(valor) FILTER (WHERE codigo_indicador = 'POBLACION_INTRAMUROS')
@@ -354,29 +249,9 @@ SELECT c.periodo, CAST(f.poblacion_intramuros AS DOUBLE PRECISION) AS poblacion_
        CAST(f.pct_cumplimiento_medio_libre AS DOUBLE PRECISION) AS pct_cumplimiento_medio_libre
 FROM (SELECT DISTINCT fecha_corte AS periodo FROM interop.situacion_juridica_historial) AS c
 LEFT JOIN figures AS f USING (periodo)
-ORDER BY c.periodo""",
-    expectations=(
-        expect("table_row_count_to_be_between", min_value=1),
-        not_null("poblacion_intramuros"),
-        expect("column_values_to_be_between", column="poblacion_intramuros", min_value=1),
-        not_null("pct_sin_sentencia"),
-        # Roughly a third to a half of Peru's prison population is unsentenced (44% to 38%
-        # in the simulated 2024); outside 10-80% the registry's legal situations are wrong.
-        expect("column_values_to_be_between", column="pct_sin_sentencia", min_value=10,
-               max_value=80),
-        expect("column_values_to_be_between", column="pct_cumplimiento_medio_libre",
-               min_value=0, max_value=100),
-    ),
-)
+ORDER BY c.periodo""")
 
-CURRENT_ALERTS = Suite(
-    asset=("marts", "alertas_interoperabilidad"),
-    kind="batch",
-    description="The open alerts are those of the latest registry cut-off, not of an older one.",
-    descripcion="Las alertas abiertas son las del último corte del registro, no de uno anterior.",
-    query=f"""
+CURRENT_ALERTS = load("current_alerts", f"""
 SELECT a.codigo_alerta, a.fecha_corte, c.corte AS ultimo_corte_registro
 FROM {MARTS_BUILD}.alertas_interoperabilidad AS a
-CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)""",
-    expectations=(equal("fecha_corte", "ultimo_corte_registro"),),
-)
+CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)""")
