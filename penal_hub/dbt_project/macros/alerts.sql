@@ -122,11 +122,13 @@ deceased as (
     group by persona_key
 ),
 
--- Each held person's facts on the cut-off, joined once for the five held alerts (standing,
--- the preventive end and the effective sentence are at most one row per cut-off and person).
-held_facts as (
+-- Each cut-off's held persons and the persons with a standing order who are not held
+-- (h_persona_key null), with their facts: one join for all six alerts (standing, the
+-- preventive end and the effective sentence are at most one row per cut-off and person).
+facts as (
     select
-        h.c, h.persona_key, h.expediente, h.cod_ep, h.situacion_juridica, h.fecha_ingreso,
+        coalesce(h.c, s.c) as c, coalesce(h.persona_key, s.persona_key) as persona_key,
+        h.persona_key as h_persona_key, h.expediente, h.cod_ep, h.situacion_juridica, h.fecha_ingreso,
         s.resolucion_id, s.expediente as s_expediente, s.tipo, s.orden, s.fecha_emision,
         s.pena_clase, s.pena_fecha_fin,
         coalesce(f.first_condemnatory <= h.c, false) as has_condemnatory,
@@ -135,10 +137,16 @@ held_facts as (
         e.persona_key is not null as has_effective_sentence,
         e.resolucion_id as e_resolucion_id, e.expediente as e_expediente, e.fecha_emision as e_fecha_emision
     from held as h
-    left join standing as s on s.c = h.c and s.persona_key = h.persona_key
+    full join standing as s on s.c = h.c and s.persona_key = h.persona_key
     left join first_dates as f on f.persona_key = h.persona_key
-    left join preventive_end as pe on pe.c = h.c and pe.persona_key = h.persona_key
+    left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
     left join latest_effective_sentence as e on e.c = h.c and e.persona_key = h.persona_key
+    -- Of those not held, only a standing detention order can raise an alert.
+    where h.persona_key is not null or s.orden = 'DETENCION'
+),
+
+held_facts as (
+    select * from facts where h_persona_key is not null
 ),
 
 held_alerts as (
@@ -184,19 +192,17 @@ held_alerts as (
 
 not_held_alerts as (
     select
-        s.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, s.persona_key, s.expediente,
-        cast(null as varchar) as cod_ep, s.fecha_emision as fecha_referencia,
-        'Orden de detención vigente (' || s.tipo || ' ' || s.resolucion_id || ') sin ingreso al penal' as detalle
-    from standing as s
-    left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
-    where s.orden = 'DETENCION'
-      and not exists (select 1 from held as h where h.c = s.c and h.persona_key = s.persona_key)
-      and not exists (select 1 from in_medio_libre as m where m.persona_key = s.persona_key and m.desde <= s.c)
-      and not exists (select 1 from deceased as d where d.persona_key = s.persona_key and d.desde <= s.c)
+        p.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, p.persona_key, p.s_expediente as expediente,
+        cast(null as varchar) as cod_ep, p.fecha_emision as fecha_referencia,
+        'Orden de detención vigente (' || p.tipo || ' ' || p.resolucion_id || ') sin ingreso al penal' as detalle
+    from facts as p
+    where p.h_persona_key is null and p.orden = 'DETENCION'
+      and not exists (select 1 from in_medio_libre as m where m.persona_key = p.persona_key and m.desde <= p.c)
+      and not exists (select 1 from deceased as d where d.persona_key = p.persona_key and d.desde <= p.c)
       and (
-          s.tipo = 'REVOCATORIA'
-          or (s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_fecha_fin >= s.c)
-          or (s.tipo in ('PRISION_PREVENTIVA', 'PROLONGACION_PRISION_PREVENTIVA') and pe.fecha_fin >= s.c)
+          p.tipo = 'REVOCATORIA'
+          or (p.tipo = 'SENTENCIA_CONDENATORIA' and p.pena_fecha_fin >= p.c)
+          or (p.tipo in ('PRISION_PREVENTIVA', 'PROLONGACION_PRISION_PREVENTIVA') and p.fecha_fin >= p.c)
       )
 ),
 
