@@ -222,7 +222,7 @@ def to_xml(rows: pa.Table, cutoff: date) -> bytes:
         length = min(XML_SLICE_ROWS, rows.num_rows - start)
         cases = _cases(rows.slice(start, length), opens.slice(start, length),
                        closes.slice(start, length))
-        document.write(("\n".join(cases.to_pylist()) + "\n").encode())
+        document.write(_utf8(_concat(cases, "\n").combine_chunks()))
     document.write(b"</EstadoEjecucion>\n")
     _validate(document)
     return document.getvalue()
@@ -245,6 +245,14 @@ def _validate(document: io.BytesIO) -> None:
             raise ExtractInvalid(f"{XML_FILE} line {e.lineno}: not well-formed ({e.msg})") from None
         raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: "
                              f"{invalid.msg}") from None
+
+
+def _utf8(text: pa.StringArray) -> memoryview:
+    """The values end to end, as UTF-8: the slice of the array's data buffer that holds
+    them (going through Python strings cost 0.3-0.5 s more CPU per extract at scale 1)."""
+    _, offsets, data = text.buffers()
+    offsets = memoryview(offsets).cast("i")  # int32, one more than the values
+    return memoryview(data)[offsets[text.offset]:offsets[text.offset + len(text)]]
 
 
 def _rewound(document: io.BytesIO) -> io.BytesIO:
