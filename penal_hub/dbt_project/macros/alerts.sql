@@ -74,12 +74,11 @@ latest_effective_sentence as (
     {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'") }}
 ),
 
--- When the person first had any resolution, a condemnatory sentence, a detention order
--- (compared with each cut-off where used: one row per person, not per cut-off and person).
+-- When the person first had a condemnatory sentence, a detention order (compared with
+-- each cut-off where used: one row per person, not per cut-off and person).
 first_dates as (
     select
         persona_key,
-        min(fecha_emision) as first_resolution,
         min(case when tipo = 'SENTENCIA_CONDENATORIA' then fecha_emision end) as first_condemnatory,
         min(case when orden = 'DETENCION' then fecha_emision end) as first_detention_order
     from resolutions
