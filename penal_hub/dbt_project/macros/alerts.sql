@@ -31,10 +31,10 @@
         on r.fecha_emision <= k.c and (r.next_fecha_emision is null or r.next_fecha_emision > k.c)
 {% endmacro %}
 
-{#- A preventive term's end: the PRISION_PREVENTIVA `pp`'s start plus its months plus those
-    of the prolongations `pr` joined to it (is_later_prolongation; grouped by the term). -#}
-{% macro preventive_term_end(pp, pr) -%}
-{{ add_months(pp ~ '.pp_fecha_inicio', pp ~ '.pp_plazo_meses + coalesce(sum(' ~ pr ~ '.pp_plazo_meses), 0)') }}
+{#- A preventive term's end: the PRISION_PREVENTIVA `pp`'s start plus its months plus
+    `prolonged_months`, those of its prolongations (is_later_prolongation; NULL: none). -#}
+{% macro preventive_term_end(pp, prolonged_months) -%}
+{{ add_months(pp ~ '.pp_fecha_inicio', pp ~ '.pp_plazo_meses + coalesce(' ~ prolonged_months ~ ', 0)') }}
 {%- endmacro %}
 
 {#- `pr` prolongs the PRISION_PREVENTIVA `pp`: a later PROLONGACION of the same person and case. -#}
@@ -74,41 +74,37 @@ latest_effective_sentence as (
     {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA'") }}
 ),
 
--- Whether the person has, by the cut-off, a condemnatory sentence / a detention order.
+-- When the person first had a condemnatory sentence, a detention order (compared with
+-- each cut-off where used: one row per person, not per cut-off and person).
 first_dates as (
     select
         persona_key,
-        min(fecha_emision) as first_resolution,
         min(case when tipo = 'SENTENCIA_CONDENATORIA' then fecha_emision end) as first_condemnatory,
         min(case when orden = 'DETENCION' then fecha_emision end) as first_detention_order
     from resolutions
     group by persona_key
 ),
 
-person_facts as (
-    select
-        cutoff.c,
-        f.persona_key,
-        coalesce(f.first_condemnatory <= cutoff.c, false) as has_condemnatory,
-        coalesce(f.first_detention_order <= cutoff.c, false) as has_detention_order
-    from first_dates as f
-    inner join cutoff on f.first_resolution <= cutoff.c
-),
-
 -- Preventive-detention end: the latest PRISION_PREVENTIVA's start + its term +
--- every later prolongation in the same case issued by the cut-off.
+-- every later prolongation in the same case issued by the cut-off. The prolongations are
+-- summed per term and cut-off (a few per term), not per cut-off and person.
 latest_pp as (
     {{ latest_resolution_on_each_cutoff('resolutions', 'cutoff', "tipo = 'PRISION_PREVENTIVA'") }}
 ),
 
+prolongations as (
+    select cutoff.c, pp.resolucion_id, sum(pr.pp_plazo_meses) as meses
+    from resolutions as pp
+    inner join resolutions as pr on {{ is_later_prolongation('pr', 'pp') }}
+    inner join cutoff on pr.fecha_emision <= cutoff.c
+    where pp.tipo = 'PRISION_PREVENTIVA'
+    group by cutoff.c, pp.resolucion_id
+),
+
 preventive_end as (
-    select
-        pp.c,
-        pp.persona_key,
-        {{ preventive_term_end('pp', 'pr') }} as fecha_fin
+    select pp.c, pp.persona_key, {{ preventive_term_end('pp', 'pr.meses') }} as fecha_fin
     from latest_pp as pp
-    left join resolutions as pr on {{ is_later_prolongation('pr', 'pp') }} and pr.fecha_emision <= pp.c
-    group by pp.c, pp.persona_key, pp.pp_fecha_inicio, pp.pp_plazo_meses
+    left join prolongations as pr on pr.c = pp.c and pr.resolucion_id = pp.resolucion_id
 ),
 
 -- From which delivery a person has a medio libre case, and from when they are dead.
@@ -125,70 +121,87 @@ deceased as (
     group by persona_key
 ),
 
+-- Each cut-off's held persons and the persons with a standing order who are not held
+-- (h_persona_key null), with their facts: one join for all six alerts (standing, the
+-- preventive end and the effective sentence are at most one row per cut-off and person).
+facts as (
+    select
+        coalesce(h.c, s.c) as c, coalesce(h.persona_key, s.persona_key) as persona_key,
+        h.persona_key as h_persona_key, h.expediente, h.cod_ep, h.situacion_juridica, h.fecha_ingreso,
+        s.resolucion_id, s.expediente as s_expediente, s.tipo, s.orden, s.fecha_emision,
+        s.pena_clase, s.pena_fecha_fin,
+        coalesce(f.first_condemnatory <= h.c, false) as has_condemnatory,
+        coalesce(f.first_detention_order <= h.c, false) as has_detention_order,
+        pe.fecha_fin,
+        e.persona_key is not null as has_effective_sentence,
+        e.resolucion_id as e_resolucion_id, e.expediente as e_expediente, e.fecha_emision as e_fecha_emision
+    from held as h
+    full join standing as s on s.c = h.c and s.persona_key = h.persona_key
+    left join first_dates as f on f.persona_key = h.persona_key
+    left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
+    left join latest_effective_sentence as e on e.c = h.c and e.persona_key = h.persona_key
+    -- Of those not held, only a standing detention order can raise an alert.
+    where h.persona_key is not null or s.orden = 'DETENCION'
+),
+
+held_facts as (
+    select * from facts where h_persona_key is not null
+),
+
 held_alerts as (
     select
-        h.c, 'LIBERTAD_NO_EJECUTADA' as codigo_alerta, h.persona_key, s.expediente, h.cod_ep,
-        s.fecha_emision as fecha_referencia,
-        'Orden de libertad (' || s.tipo || ' ' || s.resolucion_id || ') no ejecutada' as detalle
-    from held as h
-    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
-    where s.orden = 'LIBERTAD' and s.fecha_emision < h.c - 1
+        c, 'LIBERTAD_NO_EJECUTADA' as codigo_alerta, persona_key, s_expediente as expediente, cod_ep,
+        fecha_emision as fecha_referencia,
+        'Orden de libertad (' || tipo || ' ' || resolucion_id || ') no ejecutada' as detalle
+    from held_facts
+    where orden = 'LIBERTAD' and fecha_emision < c - 1
 
     union all
     select
-        h.c, 'PRISION_PREVENTIVA_VENCIDA', h.persona_key, s.expediente, h.cod_ep, pe.fecha_fin,
-        'Plazo de prisión preventiva vencido el ' || cast(pe.fecha_fin as varchar) || ' sin prolongación ni sentencia'
-    from held as h
-    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
-    inner join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
-    inner join preventive_end as pe on pe.c = h.c and pe.persona_key = h.persona_key
-    where s.orden = 'DETENCION' and not f.has_condemnatory and pe.fecha_fin < h.c
+        c, 'PRISION_PREVENTIVA_VENCIDA', persona_key, s_expediente, cod_ep, fecha_fin,
+        'Plazo de prisión preventiva vencido el ' || cast(fecha_fin as varchar) || ' sin prolongación ni sentencia'
+    from held_facts
+    where orden = 'DETENCION' and not has_condemnatory and fecha_fin < c
 
     union all
     select
-        h.c, 'PENA_CUMPLIDA_SIN_EGRESO', h.persona_key, s.expediente, h.cod_ep, s.pena_fecha_fin,
-        'Pena vencida el ' || cast(s.pena_fecha_fin as varchar) || ' sin egreso registrado'
-    from held as h
-    inner join standing as s on s.c = h.c and s.persona_key = h.persona_key
-    where s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_clase = 'PRIVATIVA_EFECTIVA'
-      and s.pena_fecha_fin < h.c
+        c, 'PENA_CUMPLIDA_SIN_EGRESO', persona_key, s_expediente, cod_ep, pena_fecha_fin,
+        'Pena vencida el ' || cast(pena_fecha_fin as varchar) || ' sin egreso registrado'
+    from held_facts
+    where tipo = 'SENTENCIA_CONDENATORIA' and pena_clase = 'PRIVATIVA_EFECTIVA' and pena_fecha_fin < c
 
     union all
     select
-        h.c, 'SITUACION_JURIDICA_DISCREPANTE', h.persona_key, coalesce(e.expediente, h.expediente), h.cod_ep,
-        coalesce(e.fecha_emision, h.fecha_ingreso),
-        case when e.persona_key is not null
-             then 'Registro dice PROCESADO; existe sentencia condenatoria efectiva ' || e.resolucion_id
+        c, 'SITUACION_JURIDICA_DISCREPANTE', persona_key, coalesce(e_expediente, expediente), cod_ep,
+        coalesce(e_fecha_emision, fecha_ingreso),
+        case when has_effective_sentence
+             then 'Registro dice PROCESADO; existe sentencia condenatoria efectiva ' || e_resolucion_id
              else 'Registro dice SENTENCIADO; no hay sentencia condenatoria efectiva' end
-    from held as h
-    left join latest_effective_sentence as e on e.c = h.c and e.persona_key = h.persona_key
-    where (h.situacion_juridica = 'PROCESADO' and e.persona_key is not null)
-       or (h.situacion_juridica = 'SENTENCIADO' and e.persona_key is null)
+    from held_facts
+    where (situacion_juridica = 'PROCESADO' and has_effective_sentence)
+       or (situacion_juridica = 'SENTENCIADO' and not has_effective_sentence)
 
     union all
     select
-        h.c, 'INTERNO_SIN_MANDATO', h.persona_key, h.expediente, h.cod_ep, h.fecha_ingreso,
+        c, 'INTERNO_SIN_MANDATO', persona_key, expediente, cod_ep, fecha_ingreso,
         'Interno sin ninguna orden de detención del Poder Judicial'
-    from held as h
-    left join person_facts as f on f.c = h.c and f.persona_key = h.persona_key
-    where not coalesce(f.has_detention_order, false)
+    from held_facts
+    where not has_detention_order
 ),
 
 not_held_alerts as (
     select
-        s.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, s.persona_key, s.expediente,
-        cast(null as varchar) as cod_ep, s.fecha_emision as fecha_referencia,
-        'Orden de detención vigente (' || s.tipo || ' ' || s.resolucion_id || ') sin ingreso al penal' as detalle
-    from standing as s
-    left join preventive_end as pe on pe.c = s.c and pe.persona_key = s.persona_key
-    where s.orden = 'DETENCION'
-      and not exists (select 1 from held as h where h.c = s.c and h.persona_key = s.persona_key)
-      and not exists (select 1 from in_medio_libre as m where m.persona_key = s.persona_key and m.desde <= s.c)
-      and not exists (select 1 from deceased as d where d.persona_key = s.persona_key and d.desde <= s.c)
+        p.c, 'MANDATO_SIN_INGRESO' as codigo_alerta, p.persona_key, p.s_expediente as expediente,
+        cast(null as varchar) as cod_ep, p.fecha_emision as fecha_referencia,
+        'Orden de detención vigente (' || p.tipo || ' ' || p.resolucion_id || ') sin ingreso al penal' as detalle
+    from facts as p
+    where p.h_persona_key is null and p.orden = 'DETENCION'
+      and not exists (select 1 from in_medio_libre as m where m.persona_key = p.persona_key and m.desde <= p.c)
+      and not exists (select 1 from deceased as d where d.persona_key = p.persona_key and d.desde <= p.c)
       and (
-          s.tipo = 'REVOCATORIA'
-          or (s.tipo = 'SENTENCIA_CONDENATORIA' and s.pena_fecha_fin >= s.c)
-          or (s.tipo in ('PRISION_PREVENTIVA', 'PROLONGACION_PRISION_PREVENTIVA') and pe.fecha_fin >= s.c)
+          p.tipo = 'REVOCATORIA'
+          or (p.tipo = 'SENTENCIA_CONDENATORIA' and p.pena_fecha_fin >= p.c)
+          or (p.tipo in ('PRISION_PREVENTIVA', 'PROLONGACION_PRISION_PREVENTIVA') and p.fecha_fin >= p.c)
       )
 ),
 

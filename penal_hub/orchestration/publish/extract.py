@@ -26,7 +26,6 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -169,18 +168,35 @@ def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
     a leaked extract, which names persons, gives no key to re-identify the marts with.
     """
     rows = con.arrow(ROWS_SQL, [cutoff])
-    persona_keys = rows["persona_key"].to_pylist()
-    ids = extract_person_ids(set(persona_keys), key)
+    persona_keys = rows["persona_key"]
+    keys = persona_keys.to_pylist()
+    ids = extract_person_ids(set(keys), key)
     rows = (rows.drop_columns("persona_key")
-            .add_column(1, "id_persona", pa.array([ids[k] for k in persona_keys], pa.string())))
+            .add_column(1, "id_persona", pa.array([ids[k] for k in keys], pa.string())))
     for column, query in (("alertas", ALERTS_SQL), ("ordenes_en_espera", WAITING_SQL)):
-        per_person: dict[str, list[dict[str, Any]]] = {}
-        for item in con.arrow(query.format(marts_build=con.marts_build), [cutoff]).to_pylist():
-            per_person.setdefault(item.pop("persona_key"), []).append(item)
-        rows = rows.append_column(column, pa.array([per_person.get(k, []) for k in persona_keys],
-                                                   type=EXTRACT_SCHEMA.field(column).type))
+        items = con.arrow(query.format(marts_build=con.marts_build), [cutoff])
+        rows = rows.append_column(column, _per_person(items, persona_keys,
+                                                      EXTRACT_SCHEMA.field(column).type))
     return rows.sort_by([("expediente", "ascending"), ("id_persona", "ascending")]).cast(
         EXTRACT_SCHEMA)
+
+
+def _per_person(items: pa.Table, persona_keys: pa.ChunkedArray, list_type: pa.ListType) -> pa.Array:
+    """For each of `persona_keys`, the items of `items` (one person's contiguous, in their
+    order) whose persona_key it is, as a list of `list_type`; an empty list for none.
+
+    With Arrow's kernels: a Python list per person, converted back to Arrow, cost 0.8 s
+    more CPU at scale 1.
+    """
+    people = pc.value_counts(items["persona_key"])  # in order of first appearance
+    # One more, empty list at the end, for the persons without items.
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(
+        people.field("counts")).cast(pa.int32()), pa.array([len(items)], pa.int32())])
+    values = items.drop_columns("persona_key").cast(pa.schema(list(list_type.value_type)))
+    lists = pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(
+        [c.combine_chunks() for c in values.columns], fields=list(list_type.value_type)))
+    return lists.take(pc.fill_null(pc.index_in(persona_keys, value_set=people.field("values")),
+                                   len(people)))
 
 
 def to_xml(rows: pa.Table, cutoff: date) -> bytes:
@@ -206,7 +222,7 @@ def to_xml(rows: pa.Table, cutoff: date) -> bytes:
         length = min(XML_SLICE_ROWS, rows.num_rows - start)
         cases = _cases(rows.slice(start, length), opens.slice(start, length),
                        closes.slice(start, length))
-        document.write(("\n".join(cases.to_pylist()) + "\n").encode())
+        document.write(_utf8(_concat(cases, "\n").combine_chunks()))
     document.write(b"</EstadoEjecucion>\n")
     _validate(document)
     return document.getvalue()
@@ -229,6 +245,14 @@ def _validate(document: io.BytesIO) -> None:
             raise ExtractInvalid(f"{XML_FILE} line {e.lineno}: not well-formed ({e.msg})") from None
         raise ExtractInvalid(f"{XML_FILE} does not validate against {XSD_PATH.name}: "
                              f"{invalid.msg}") from None
+
+
+def _utf8(text: pa.StringArray) -> memoryview:
+    """The values end to end, as UTF-8: the slice of the array's data buffer that holds
+    them (going through Python strings cost 0.3-0.5 s more CPU per extract at scale 1)."""
+    _, offsets, data = text.buffers()
+    offsets = memoryview(offsets).cast("i")  # int32, one more than the values
+    return memoryview(data)[offsets[text.offset]:offsets[text.offset + len(text)]]
 
 
 def _rewound(document: io.BytesIO) -> io.BytesIO:

@@ -33,7 +33,7 @@ latest_pp as (
 terms as (
     select
         pp.resolucion_id, pp.persona_key, pp.expediente, pp.distrito_judicial, pp.tipo, pp.fecha_emision,
-        {{ preventive_term_end('pp', 'pr') }} as fecha_fin
+        {{ preventive_term_end('pp', 'sum(pr.pp_plazo_meses)') }} as fecha_fin
     from latest_pp as pp
     left join resolutions as pr on {{ is_later_prolongation('pr', 'pp') }}
     group by pp.resolucion_id, pp.persona_key, pp.expediente, pp.distrito_judicial, pp.tipo,
