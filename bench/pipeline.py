@@ -35,8 +35,8 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 @functools.cache
 def sibling(name: str):
-    """bench/<name>.py, loaded by path (bench/connectors.py would shadow the `connectors`
-    package on sys.path)."""
+    """bench/<name>.py, loaded by path: `hub bench` runs this file with runpy, which puts
+    no bench/ folder on sys.path."""
     spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH_DIR / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
