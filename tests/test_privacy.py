@@ -153,6 +153,7 @@ def test_pseudonym_key_is_in_no_postgres_table_or_function(postgres_pipeline) ->
 
 ANALYST_DENIED = [
     "select count(*) from interop.persona",
+    "select count(*) from extracto.extracto_estado_ejecucion",  # names persons
     "select count(*) from raw.pj_resoluciones",
     "select count(*) from staging.stg_pj__resoluciones",
     "select count(*) from audit.check_verdicts",

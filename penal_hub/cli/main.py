@@ -133,8 +133,8 @@ def print_summary(settings: Settings, report: dict, elapsed: float) -> None:
               f"{publication['fecha_corte'] or '(none yet)'}"
               + (f"; not published: {publication['motivo']}" if publication["motivo"] else ""))
     build = MARTS_BUILD["postgres" if settings.postgres_url else "duckdb"]
-    print(f"warehouse: {settings.warehouse_display}  (schemas raw, staging, intermediate, interop, "
-          f"{build}; data engineers only)")
+    print(f"warehouse: {settings.warehouse_display}  (schemas raw, staging, intermediate, "
+          f"interop, extracto, {build}; data engineers only)")
     analysts = (f"{settings.warehouse_display}, role hub_analyst" if settings.postgres_url
                 else str(settings.analyst_db))
     print(f"analysts:  {analysts}  (schema marts: the last validated build)")

@@ -24,7 +24,8 @@ from typing import Any, Literal
 from penal_hub.contracts import feeds
 
 # The latest registry cut-off: the date the hub's current state (and the extract) is as of.
-LATEST_CUTOFF_SQL = "SELECT max(fecha_corte) FROM interop.situacion_juridica_historial"
+# dbt defines it once (interop.corte_actual), for the alerts, the extract and these checks.
+LATEST_CUTOFF_SQL = "SELECT fecha_corte FROM interop.corte_actual"
 # The schema of the marts the checks judge: the latest build, which analysts get only once
 # the blocking checks pass (penal_hub.core.warehouse.MARTS_BUILD: `marts` in a DuckDB warehouse,
 # `marts_build` on PostgreSQL, where `marts` is what analysts read). Queries name it so;
@@ -223,7 +224,7 @@ FROM limits AS l
 LEFT JOIN latest AS t USING (source)
 CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)
 ORDER BY l.source""",
-                 also_reads=(("interop", "situacion_juridica_historial"),))
+                 also_reads=(("interop", "corte_actual"),))
 
 UNMATCHED_COURT_SUBJECTS = load("unmatched_court_subjects", """
 SELECT sin_inpe, sujetos_judiciales,

@@ -1,4 +1,4 @@
-{#- Layers are schemas with fixed names (staging, intermediate, interop, marts):
+{#- Layers are schemas with fixed names (staging, intermediate, interop, extracto, marts):
     other systems depend on `interop` and `marts`, whatever the target. On PostgreSQL
     analysts read schema `marts` in this same database, so dbt builds the marts into
     `marts_build`, which they cannot read, and the hub publishes a build whose quality

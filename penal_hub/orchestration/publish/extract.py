@@ -53,65 +53,16 @@ XSD_FILE = XSD_PATH.name  # shipped beside the files it describes
 # receiver reads (docs/outputs.md, section 2): 2 added the waiting orders.
 SCHEMA_VERSION = "2"
 
-READS = [*(dg.AssetKey(["interop", model]) for model in (
-    "persona", "resolucion_judicial", "situacion_juridica_historial", "medida_medio_libre",
-    "establecimiento", "movimiento_penitenciario")),
-    *(dg.AssetKey(["marts", model]) for model in ("alertas_interoperabilidad",
-                                                   "ejecucion_ordenes"))]
+READS = [dg.AssetKey(["extracto", "extracto_estado_ejecucion"]),
+         *(dg.AssetKey(["marts", model]) for model in ("alertas_interoperabilidad",
+                                                        "ejecucion_ordenes"))]
 
-# One row per (case number in the court feed, person in it): INPE's state on cut-off $1.
-# Portable SQL (DuckDB and PostgreSQL): the alerts (ALERTS_SQL) and the waiting orders
-# (WAITING_SQL) are nested in Python, so both engines give the same Arrow table.
-# Both read the marts the gates judged: the build, `{marts_build}` (penal_hub.core.warehouse.MARTS_BUILD).
-ROWS_SQL = """
-WITH cases AS (
-    SELECT DISTINCT expediente, persona_key FROM interop.resolucion_judicial
-    WHERE expediente IS NOT NULL AND persona_key IS NOT NULL
-),
-held AS (
-    SELECT * FROM (
-        SELECT *, row_number() OVER (PARTITION BY persona_key
-                                     ORDER BY fecha_ingreso DESC, id_interno COLLATE "C") AS rn
-        FROM interop.situacion_juridica_historial WHERE fecha_corte = $1) AS h
-    WHERE rn = 1
-),
-last_release AS (
-    SELECT * FROM (
-        SELECT persona_key, fecha_movimiento, motivo,
-               row_number() OVER (PARTITION BY persona_key
-                                  ORDER BY fecha_movimiento DESC, movimiento_id DESC) AS rn
-        FROM interop.movimiento_penitenciario
-        WHERE tipo_movimiento = 'EGRESO' AND fecha_movimiento <= $1
-          AND persona_key IS NOT NULL) AS r
-    WHERE rn = 1
-),
-medio_libre AS (
-    SELECT * FROM (
-        SELECT *, row_number() OVER (PARTITION BY persona_key, expediente
-                                     ORDER BY fecha_inicio DESC NULLS LAST, id_caso DESC) AS rn
-        FROM interop.medida_medio_libre) AS m
-    WHERE rn = 1
-)
-SELECT
-    c.expediente,
-    p.persona_key,
-    p.tipo_documento, p.numero_documento, p.apellido_paterno, p.apellido_materno, p.nombres,
-    h.persona_key IS NOT NULL AS recluido,
-    h.id_interno, h.cod_ep, e.nombre_ep, h.situacion_juridica, h.fecha_ingreso,
-    h.fecha_sentencia, h.fecha_vencimiento_pena, h.expediente AS expediente_inpe,
-    CASE WHEN h.persona_key IS NULL THEN r.fecha_movimiento END AS ultimo_egreso_fecha,
-    CASE WHEN h.persona_key IS NULL THEN r.motivo END AS ultimo_egreso_motivo,
-    m.id_caso AS ml_id_caso, m.tipo_medida AS ml_tipo_medida, m.estado AS ml_estado,
-    m.fecha_inicio AS ml_fecha_inicio, m.jornadas_impuestas AS ml_jornadas_impuestas,
-    m.jornadas_cumplidas AS ml_jornadas_cumplidas,
-    m.establecimiento_medio_libre AS ml_establecimiento
-FROM cases AS c
-INNER JOIN interop.persona AS p ON p.persona_key = c.persona_key
-LEFT JOIN held AS h ON h.persona_key = c.persona_key
-LEFT JOIN interop.establecimiento AS e ON e.cod_ep = h.cod_ep
-LEFT JOIN last_release AS r ON r.persona_key = c.persona_key
-LEFT JOIN medio_libre AS m ON m.persona_key = c.persona_key AND m.expediente = c.expediente
-"""
+# The rows, one per (case number in the court feed, person in it), are dbt's model
+# extracto.extracto_estado_ejecucion (its contract fixes their columns); the alerts
+# (ALERTS_SQL) and the waiting orders (WAITING_SQL) are nested in Python, so both engines
+# give the same Arrow table. Both read the marts the gates judged: the build,
+# `{marts_build}` (penal_hub.core.warehouse.MARTS_BUILD).
+ROWS_SQL = "SELECT * FROM extracto.extracto_estado_ejecucion WHERE fecha_corte = $1"
 ALERTS_SQL = """
 SELECT persona_key, codigo_alerta AS codigo, expediente, cod_ep, fecha_referencia, dias_abierta,
        detalle
@@ -167,7 +118,7 @@ def build_rows(con: Warehouse, cutoff: date, key: bytes) -> pa.Table:
     A person is `id_persona`, keyed apart from the marts' `persona_key` (core/pseudonyms.py):
     a leaked extract, which names persons, gives no key to re-identify the marts with.
     """
-    rows = con.arrow(ROWS_SQL, [cutoff])
+    rows = con.arrow(ROWS_SQL, [cutoff]).drop_columns("fecha_corte")
     persona_keys = rows["persona_key"]
     keys = persona_keys.to_pylist()
     ids = extract_person_ids(set(keys), key)

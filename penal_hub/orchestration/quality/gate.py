@@ -92,7 +92,7 @@ def decide(con: Warehouse) -> Decision:
         return Decision(None, {}, waiting, [])
     cutoff = latest_cutoff(con)
     if cutoff is None:
-        no_cutoff = "interop.situacion_juridica_historial has no registry cut-off"
+        no_cutoff = "interop.corte_actual: no registry cut-off yet"
         return Decision(None, {}, [], [no_cutoff])
     verdicts = latest_verdicts(con, cutoff)
     return Decision(cutoff, verdicts, [], gate(verdicts, cutoff, newest_landing(con)))

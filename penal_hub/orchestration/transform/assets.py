@@ -30,7 +30,8 @@ from penal_hub.orchestration.ingest.assets import LEDGER_KEY
 from penal_hub.orchestration.resources import WAREHOUSE_POOL, warehouse_kind
 from penal_hub.orchestration.transform.project import dbt_project
 
-LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts"}
+LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts",
+                "extracto": "publication"}
 LAYER_OWNERS = {"marts": ["team:analytics"]}
 
 

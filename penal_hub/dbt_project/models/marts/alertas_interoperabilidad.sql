@@ -2,4 +2,4 @@
     system records, on the latest registry cut-off (docs/outputs.md; the
     definition is the macro interop_alerts, which marts.alertas_historial evaluates
     on every cut-off). -#}
-{{ interop_alerts("select max(fecha_corte) as c from " ~ ref('situacion_juridica_historial')) }}
+{{ interop_alerts("select fecha_corte as c from " ~ ref('corte_actual')) }}
