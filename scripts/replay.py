@@ -66,9 +66,9 @@ def main() -> int:
         code, seconds, cpu = hub_run(replayed, landing)
         total, total_cpu = total + seconds, total_cpu + cpu
         state = publication_state(replayed / "analyst.duckdb") or {}
+        marts = f"{state.get('estado', 'nothing yet')} {state.get('fecha_corte') or ''}".rstrip()
         print(f"[{number:3d}/{len(order)}] {folder.source:<16} {folder.fecha_corte}  "
-              f"{seconds:6.1f} s ({cpu:5.1f} s CPU)  exit {code}  marts: {state.get('estado', 'nothing yet')} "
-              f"{state.get('fecha_corte') or ''}", flush=True)
+              f"{seconds:6.1f} s ({cpu:5.1f} s CPU)  exit {code}  marts: {marts}", flush=True)
 
     found = differences(snapshot(reference), snapshot(replayed))
     print(f"replay: {len(order)} hub runs, {total:.0f} s in all ({total_cpu:.0f} s CPU), "
