@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pyarrow as pa
+from revisions import cpu_seconds, files_at
 
 from penal_hub.core.warehouse import connect
 from penal_hub.orchestration.publish import extract
 
-ROOT = Path(__file__).resolve().parents[1]
 MODULE = "penal_hub/orchestration/publish/extract.py"
 XSD = "penal_hub/contracts/extract/estado_ejecucion.xsd"
 
@@ -36,18 +34,11 @@ XSD = "penal_hub/contracts/extract/estado_ejecucion.xsd"
 def base_module(rev: str, into: Path):
     """extract.py as of `rev`, loaded from `into`, beside that revision's XSD (it validates
     against the XSD found relative to itself)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, MODULE, XSD],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    files_at(rev, into, MODULE, XSD)
     spec = importlib.util.spec_from_file_location("extract_base", into / MODULE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from revisions import cpu_seconds, files_at
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = Path("penal_hub") / "dbt_project"
@@ -49,15 +49,8 @@ def compile_models(project: Path, models: list[str], scratch: Path) -> dict[str,
 
 def base_project(rev: str, into: Path) -> Path:
     """The dbt project as of git revision `rev`, extracted under `into`."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, str(PROJECT)],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    files_at(rev, into, PROJECT)
     return into / PROJECT
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
