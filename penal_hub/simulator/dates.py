@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 YEAR = 2024
 YEAR_START = date(YEAR, 1, 1)
-YEAR_END = date(YEAR, 12, 31)
+# Every source's last delivery: where the calibration and the planted alerts hold.
+LAST_CUTOFF = date(YEAR, 12, 31)
 
 
 def add_months(d: date, months: int) -> date:

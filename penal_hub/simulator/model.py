@@ -29,9 +29,7 @@ from penal_hub.simulator.catalogs import (
     load_establishments,
     load_offences,
 )
-from penal_hub.simulator.dates import YEAR_END, YEAR_START, add_months
-
-C = YEAR_END  # the last cut-off: where the calibration and the planted alerts hold
+from penal_hub.simulator.dates import LAST_CUTOFF, YEAR_START, add_months
 
 # December 2024 national figures (Reporte de cumplimiento 2024), at scale 1.
 TARGETS = {
@@ -276,7 +274,7 @@ class Simulator:
         lo, hi = AGE_BANDS[rng.choices(range(len(AGE_BANDS)), weights)[0]]
         while True:
             age_days = rng.randint(lo * 365 + 1, hi * 365 + 364)
-            fnac = C - timedelta(days=age_days)
+            fnac = LAST_CUTOFF - timedelta(days=age_days)
             ap_pat, ap_mat = rng.choice(SURNAMES), rng.choice(SURNAMES)
             k = 1 if rng.random() < 0.3 else 2
             nombres = rng.sample(GIVEN_NAMES[sexo], k)
@@ -456,7 +454,7 @@ class Simulator:
     def admission_for_procesado(self) -> date:
         rng = self.rng
         band = rng.choices(((1, 270), (271, 540), (541, 1080), (1081, 1420)), (25, 40, 28, 7))[0]
-        return self.early_day(C - timedelta(days=rng.randint(*band)))
+        return self.early_day(LAST_CUTOFF - timedelta(days=rng.randint(*band)))
 
     def new_stay(self, person: Person, case: Case, ep: Establishment, admission: date,
                  motive: str) -> Stay:
@@ -467,9 +465,9 @@ class Simulator:
     def build_procesado(self, person: Person, ep: Establishment, offence: Offence, role: str):
         rng = self.rng
         if role == "LNE_A":
-            admission = self.early_day(C - timedelta(days=rng.randint(100, 240)))
+            admission = self.early_day(LAST_CUTOFF - timedelta(days=rng.randint(100, 240)))
         elif role == "PPV":
-            end = C - timedelta(days=rng.randint(5, 120))
+            end = LAST_CUTOFF - timedelta(days=rng.randint(5, 120))
             admission = self.early_day(add_months(end, -9))
         else:
             admission = self.admission_for_procesado()
@@ -483,26 +481,26 @@ class Simulator:
                          pp_inicio=admission)
             self.plant("PRISION_PREVENTIVA_VENCIDA", person, case, ep.cod_ep, add_months(admission, 9))
             return stay
-        self.preventive_detention(case, person, admission, C)
+        self.preventive_detention(case, person, admission, LAST_CUTOFF)
         if role == "LNE_A":
-            cese = C - timedelta(days=rng.randint(2, 90))
+            cese = LAST_CUTOFF - timedelta(days=rng.randint(2, 90))
             self.resolve(case, person, "CESE_PRISION_PREVENTIVA", cese)
             self.plant("LIBERTAD_NO_EJECUTADA", person, case, ep.cod_ep, cese)
         elif role == "SJD_A":
-            fecha = C - timedelta(days=rng.randint(5, 60))
-            self.custodial_sentence(case, person, fecha, admission, end_after=C)
+            fecha = LAST_CUTOFF - timedelta(days=rng.randint(5, 60))
+            self.custodial_sentence(case, person, fecha, admission, end_after=LAST_CUTOFF)
             self.plant("SITUACION_JURIDICA_DISCREPANTE", person, case, ep.cod_ep, fecha)
         return stay
 
     def build_sentenciado(self, person: Person, ep: Establishment, offence: Offence, role: str):
         rng = self.rng
         if role == "PCSE":
-            end = C - timedelta(days=rng.randint(3, 200))
+            end = LAST_CUTOFF - timedelta(days=rng.randint(3, 200))
             admission = self.early_day(add_months(end, -rng.randint(12, 72)))
         elif role == "SJD_B":
-            admission = self.early_day(C - timedelta(days=rng.randint(60, 900)))
+            admission = self.early_day(LAST_CUTOFF - timedelta(days=rng.randint(60, 900)))
         else:
-            admission = C - timedelta(days=min(5400, 60 + int(rng.expovariate(1 / 2200))))
+            admission = LAST_CUTOFF - timedelta(days=min(5400, 60 + int(rng.expovariate(1 / 2200))))
             admission = self.early_day(admission)
         motive = {"REVOCATORIA": "REVOCATORIA", "RECAPTURA": "RECAPTURA"}.get(role, "MANDATO_DETENCION")
         case = self.new_case(ep.cod_departamento, max(admission.year - rng.randint(0, 1), 2010), offence)
@@ -510,8 +508,8 @@ class Simulator:
         if role == "SJD_B":
             # The registry says sentenced; the court never sent a sentence.
             stay = self.new_stay(person, case, ep, admission, motive)
-            self.preventive_detention(case, person, admission, C)
-            fecha = self.day_between(admission + timedelta(days=20), C - timedelta(days=1))
+            self.preventive_detention(case, person, admission, LAST_CUTOFF)
+            fecha = self.day_between(admission + timedelta(days=20), LAST_CUTOFF - timedelta(days=1))
             anios = rng.randint(4, 15)
             stay.registry_sentence = {"fecha": fecha, "anios": anios, "meses": 0,
                                       "vencimiento": add_months(admission, anios * 12)}
@@ -520,10 +518,10 @@ class Simulator:
 
         if role in ("REVOCATORIA", "RECAPTURA"):
             # Sentenced years ago, out on a benefit or escaped, back in custody in 2024.
-            first_in = self.early_day(C - timedelta(days=rng.randint(3 * 365, 8 * 365)))
+            first_in = self.early_day(LAST_CUTOFF - timedelta(days=rng.randint(3 * 365, 8 * 365)))
             fecha_sent = first_in + timedelta(days=rng.randint(60, 500))
-            pena = self.custodial_sentence(case, person, fecha_sent, first_in, end_after=C)
-            back = self.day_between(YEAR_START + timedelta(days=3), C - timedelta(days=10))
+            pena = self.custodial_sentence(case, person, fecha_sent, first_in, end_after=LAST_CUTOFF)
+            back = self.day_between(YEAR_START + timedelta(days=3), LAST_CUTOFF - timedelta(days=10))
             if role == "REVOCATORIA":
                 benefit_date = min(fecha_sent + timedelta(days=rng.randint(400, 900)),
                                    YEAR_START - timedelta(days=30))
@@ -544,7 +542,7 @@ class Simulator:
             pena = self.custodial_sentence(case, person, fecha_sent, admission, end=end)
             self.plant("PENA_CUMPLIDA_SIN_EGRESO", person, case, ep.cod_ep, end)
         else:
-            latest = C - timedelta(days=92 if role == "LNE_B" else 1)
+            latest = LAST_CUTOFF - timedelta(days=92 if role == "LNE_B" else 1)
             if has_pp:
                 fecha_sent = self.day_between(admission + timedelta(days=30),
                                               min(admission + timedelta(days=1000), latest))
@@ -552,11 +550,11 @@ class Simulator:
             else:
                 fecha_sent = admission - timedelta(days=rng.randint(0, 10))
                 motive = "SENTENCIA"
-            pena = self.custodial_sentence(case, person, fecha_sent, admission, end_after=C)
+            pena = self.custodial_sentence(case, person, fecha_sent, admission, end_after=LAST_CUTOFF)
         stay = self.new_stay(person, case, ep, admission, motive)
         stay.registry_sentence = self.registry_view(pena, fecha_sent)
         if role == "LNE_B":
-            fecha = C - timedelta(days=rng.randint(2, 90))
+            fecha = LAST_CUTOFF - timedelta(days=rng.randint(2, 90))
             self.resolve(case, person, "BENEFICIO_PENITENCIARIO", fecha, beneficio="SEMILIBERTAD")
             self.plant("LIBERTAD_NO_EJECUTADA", person, case, ep.cod_ep, fecha)
         return stay
@@ -594,7 +592,7 @@ class Simulator:
 
     def build_release(self, person: Person, ep: Establishment, offence: Offence, motive: str):
         rng = self.rng
-        exit_day = self.day_between(YEAR_START + timedelta(days=1), C - timedelta(days=1))
+        exit_day = self.day_between(YEAR_START + timedelta(days=1), LAST_CUTOFF - timedelta(days=1))
         sentenced = motive in ("PENA_CUMPLIDA", "SEMILIBERTAD", "LIBERACION_CONDICIONAL") or (
             motive in ("FALLECIMIENTO", "FUGA") and rng.random() < 0.5
         )
@@ -605,14 +603,14 @@ class Simulator:
         else:
             # A preventive term lasts at most 48 months, prolongation included.
             admission = max(exit_day - timedelta(days=rng.randint(30, 1200)),
-                            C - timedelta(days=1400))
+                            LAST_CUTOFF - timedelta(days=1400))
         admission = self.early_day(admission)
         case = self.new_case(ep.cod_departamento, max(admission.year - rng.randint(0, 1), 2010), offence)
         stay = self.new_stay(person, case, ep, admission, "MANDATO_DETENCION")
         stay.exit, stay.exit_motive = exit_day, motive
         if motive == "FUGA":
             # Escaped: the detention order is still in force (a planted MANDATO_SIN_INGRESO).
-            cover = C + timedelta(days=1)
+            cover = LAST_CUTOFF + timedelta(days=1)
         else:
             cover = exit_day
         if sentenced:
@@ -643,7 +641,7 @@ class Simulator:
             beneficio = motive if release_resolution == "BENEFICIO_PENITENCIARIO" else None
             self.resolve(case, person, release_resolution, fecha, organ=organ, beneficio=beneficio)
         if motive in ("SEMILIBERTAD", "LIBERACION_CONDICIONAL", "VIGILANCIA_ELECTRONICA"):
-            inicio = min(exit_day + timedelta(days=rng.randint(1, 10)), C)
+            inicio = min(exit_day + timedelta(days=rng.randint(1, 10)), LAST_CUTOFF)
             ml = self.medio_libre_case(person, case, motive, inicio)
             self.ml_history(ml, final_estado="ACTIVO", ve_activo=motive == "VIGILANCIA_ELECTRONICA")
         if motive == "FUGA":
@@ -657,16 +655,16 @@ class Simulator:
         person = self.new_person(sexo, offence)
         dept = rng.choice(self.world.establishments).cod_departamento
         if revoked:
-            sent = self.day_between(C - timedelta(days=3 * 365), C - timedelta(days=400))
+            sent = self.day_between(LAST_CUTOFF - timedelta(days=3 * 365), LAST_CUTOFF - timedelta(days=400))
             case = self.new_case(dept, sent.year - 1, offence)
             self.resolve(case, person, "SENTENCIA_CONDENATORIA", sent, organ="JU",
                          pena={"clase": "PRIVATIVA_SUSPENDIDA", "anios": rng.randint(2, 4),
                                "meses": 0, "dias": 0, "inicio": sent, "vencimiento": None,
                                "fin": None})
-            fecha = self.day_between(C - timedelta(days=150), C - timedelta(days=5))
+            fecha = self.day_between(LAST_CUTOFF - timedelta(days=150), LAST_CUTOFF - timedelta(days=5))
             self.resolve(case, person, "REVOCATORIA", fecha)
         else:
-            fecha = self.early_day(self.day_between(C - timedelta(days=200), C - timedelta(days=10)))
+            fecha = self.early_day(self.day_between(LAST_CUTOFF - timedelta(days=200), LAST_CUTOFF - timedelta(days=10)))
             case = self.new_case(dept, fecha.year, offence)
             self.resolve(case, person, "PRISION_PREVENTIVA", fecha, plazo_meses=9, pp_inicio=fecha)
         self.plant("MANDATO_SIN_INGRESO", person, case, None, fecha)
@@ -698,8 +696,8 @@ class Simulator:
         evaluacion = "EN_CURSO" if ml.programa else None
         cumplidas = 0 if ml.jornadas else None
         if final_estado == "PASIVO" and pasivo_on is None:
-            pasivo_on = self.day_between(min(ml.fecha_inicio + timedelta(days=30), C), C)
-        last_active = (pasivo_on - timedelta(days=1)) if pasivo_on else C
+            pasivo_on = self.day_between(min(ml.fecha_inicio + timedelta(days=30), LAST_CUTOFF), LAST_CUTOFF)
+        last_active = (pasivo_on - timedelta(days=1)) if pasivo_on else LAST_CUTOFF
         first_update = max(ml.fecha_inicio + timedelta(days=1), YEAR_START)
         updates = sorted({self.day_between(first_update, last_active)
                           for _ in range(rng.randint(0, 3))} if first_update <= last_active else set())
@@ -758,7 +756,7 @@ class Simulator:
             offence = rng.choice(self.offences)
             person = self.new_person(sexo, offence)
             dept = rng.choices(w.establishments, dept_weights)[0].cod_departamento
-            inicio = (self.day_between(YEAR_START, C - timedelta(days=5)) if rng.random() < 0.15
+            inicio = (self.day_between(YEAR_START, LAST_CUTOFF - timedelta(days=5)) if rng.random() < 0.15
                       else self.day_between(date(2016, 1, 1), YEAR_START - timedelta(days=1)))
             case = self.new_case(dept, max(2015, inicio.year - rng.randint(0, 2)), offence)
             self.court_basis(person, case, tipo, inicio)
@@ -784,7 +782,7 @@ class Simulator:
         else:
             start = fecha - timedelta(days=rng.randint(900, 3000))
             sent = start + timedelta(days=rng.randint(60, 400))
-            self.custodial_sentence(case, person, sent, start, end_after=C)
+            self.custodial_sentence(case, person, sent, start, end_after=LAST_CUTOFF)
             self.resolve(case, person, "BENEFICIO_PENITENCIARIO", fecha, beneficio=tipo)
 
     # --- the rest of the court feed ------------------------------------------
@@ -794,7 +792,7 @@ class Simulator:
         for _ in range(self.sc(FLOWS["COURT_ONLY_PERSONS"])):
             offence = rng.choice(self.offences)
             person = self.new_person("F" if rng.random() < 0.15 else "M", offence, documented=0.97)
-            fecha = self.day_between(YEAR_START, C)
+            fecha = self.day_between(YEAR_START, LAST_CUTOFF)
             case = self.new_case(rng.choice(self.world.establishments).cod_departamento,
                                  fecha.year - rng.randint(0, 2), offence)
             tipo = rng.choice(("SOBRESEIMIENTO", "SENTENCIA_ABSOLUTORIA", "SENTENCIA_CONDENATORIA"))
@@ -812,7 +810,7 @@ class Simulator:
         rng = self.rng
         candidates = [r for r in self.world.resolutions
                       if r.tipo in ("PRISION_PREVENTIVA", "SENTENCIA_CONDENATORIA")
-                      and r.fecha < C - timedelta(days=60)
+                      and r.fecha < LAST_CUTOFF - timedelta(days=60)
                       and (r.tipo == "PRISION_PREVENTIVA" or (r.pena or {}).get("vencimiento"))]
         for res in rng.sample(candidates, min(len(candidates), self.sc(FLOWS["CORRECTIONS"], 1))):
             res.version = 2
@@ -833,7 +831,7 @@ class Simulator:
             b.ap_pat, b.ap_mat, b.nombres, b.fnac = a.ap_pat, a.ap_mat, list(a.nombres), a.fnac
             b.tipo_doc, b.num_doc, b.court_unidentified = "DNI", self.new_dni(), False
             a.homonym = b.homonym = True
-            fecha = self.day_between(YEAR_START, C)
+            fecha = self.day_between(YEAR_START, LAST_CUTOFF)
             case = self.new_case(self.rng.choice(self.world.establishments).cod_departamento,
                                  fecha.year, offence)
             self.resolve(case, b, "SOBRESEIMIENTO", fecha, organ="JR")
@@ -844,7 +842,7 @@ class Simulator:
         rng = self.rng
         eps = self.world.establishments
         candidates = [s for s in self.world.stays
-                      if (s.exit or C) - max(s.admission, YEAR_START) > timedelta(days=20)]
+                      if (s.exit or LAST_CUTOFF) - max(s.admission, YEAR_START) > timedelta(days=20)]
         counts = [(m, self.sc(TARGETS[f"TRASLADOS_{m}"])) for m in feeds.MOTIVOS_MOVIMIENTO["TRASLADO"]]
         chosen = rng.sample(candidates, sum(n for _, n in counts))
         motives = [m for m, n in counts for _ in range(n)]
@@ -854,7 +852,7 @@ class Simulator:
             origin = rng.choice([e.cod_ep for e in eps if e.cod_ep != dest
                                  and e.poblacion[("PROCESADO", sexo)] + e.poblacion[("SENTENCIADO", sexo)]])
             lo = max(stay.admission, YEAR_START) + timedelta(days=1)
-            hi = (stay.exit or C) - timedelta(days=1)
+            hi = (stay.exit or LAST_CUTOFF) - timedelta(days=1)
             day = self.day_between(lo, hi)
             stay.segments = [(origin, stay.admission), (dest, day)]
             stay.transfer_motive = motive
@@ -862,8 +860,8 @@ class Simulator:
     def activities(self) -> None:
         rng = self.rng
         stays = self.world.stays
-        held_end = [s for s in stays if s.held_on(C)]
-        released = [s for s in stays if not s.held_on(C) and (s.exit is None or s.exit > YEAR_START)]
+        held_end = [s for s in stays if s.held_on(LAST_CUTOFF)]
+        released = [s for s in stays if not s.held_on(LAST_CUTOFF) and (s.exit is None or s.exit > YEAR_START)]
         plan = [("LABORAL", None, TARGETS["LABORAL"])]
         plan += [("EDUCATIVA", p, TARGETS[f"EDUCATIVA_{p}"]) for p in feeds.PROGRAMAS_ACTIVIDAD["EDUCATIVA"]]
         plan += [("TRATAMIENTO", p, FLOWS[f"TRATAMIENTO_{p}"]) for p in feeds.PROGRAMAS_ACTIVIDAD["TRATAMIENTO"]]
@@ -881,7 +879,7 @@ class Simulator:
     def enrol(self, stay: Stay, tipo: str, programa: str) -> None:
         rng = self.rng
         cod_ep, seg_start = stay.segments[-1]
-        end_of_stay = min(stay.exit - timedelta(days=1), C) if stay.exit else C
+        end_of_stay = min(stay.exit - timedelta(days=1), LAST_CUTOFF) if stay.exit else LAST_CUTOFF
         lo = max(seg_start, YEAR_START - timedelta(days=180))
         inicio = self.day_between(lo, end_of_stay)
         fin = inicio + timedelta(days=rng.randint(30, 400))

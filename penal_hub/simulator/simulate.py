@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from penal_hub.simulator import truth
-from penal_hub.simulator.model import C, World, build_world
+from penal_hub.simulator.dates import LAST_CUTOFF
+from penal_hub.simulator.model import World, build_world
 from penal_hub.simulator.writers import (
     CourtWriter,
     write_incomplete_delivery,
@@ -67,7 +68,7 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
     doc = {
         "scale": world.scale,
         "seed": world.seed,
-        "last_cutoff": C.isoformat(),
+        "last_cutoff": LAST_CUTOFF.isoformat(),
         "deliveries": {src: [m["fecha_corte"] for m in ms] for src, ms in manifests.items()},
         "records": records,
         "incomplete_deliveries": [str(incomplete.relative_to(landing))],
@@ -98,7 +99,7 @@ def write_truth(world: World, truth_dir: Path, manifests: dict, quarantine: list
     }
     (truth_dir / "truth.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False))
     (truth_dir / "person_links.json").write_text(json.dumps(links))
-    last = doc["indicators"][C.isoformat()]
+    last = doc["indicators"][LAST_CUTOFF.isoformat()]
     return {
         "records": records,
         "population": last["POBLACION_INTRAMUROS"]["valor"],

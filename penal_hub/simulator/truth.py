@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from penal_hub.contracts import feeds
-from penal_hub.simulator.dates import REGISTRY_CUTOFFS, YEAR_START, add_months
-from penal_hub.simulator.model import C, PlantedAlert, Resolution, World
+from penal_hub.simulator.dates import LAST_CUTOFF, REGISTRY_CUTOFFS, YEAR_START, add_months
+from penal_hub.simulator.model import PlantedAlert, Resolution, World
 
 DETENTION = {"PRISION_PREVENTIVA", "PROLONGACION_PRISION_PREVENTIVA", "REVOCATORIA"}
 RELEASE = {"CESE_PRISION_PREVENTIVA", "SENTENCIA_ABSOLUTORIA", "SOBRESEIMIENTO", "ORDEN_LIBERTAD",
@@ -104,7 +104,7 @@ def sentence_end(r: Resolution) -> date:
     return r.pena["vencimiento"] or r.pena["fin"]
 
 
-def alerts(world: World, c: date = C) -> list[dict]:
+def alerts(world: World, c: date = LAST_CUTOFF) -> list[dict]:
     """The six alerts of outputs.md on cut-off `c`, from the model's current versions."""
     by_person: dict[str, list[Resolution]] = defaultdict(list)
     for r in world.resolutions:
@@ -170,7 +170,7 @@ def planted(world: World) -> list[dict]:
         {"codigo_alerta": p.codigo, "person_id": p.person.pid, "id_interno": p.person.id_interno,
          "expediente": p.case.expediente, "cod_ep": p.cod_ep,
          "fecha_referencia": p.fecha_referencia.isoformat(),
-         "dias_abierta": (C - p.fecha_referencia).days,
+         "dias_abierta": (LAST_CUTOFF - p.fecha_referencia).days,
          "fecha_primer_corte": planted_first_cutoff(world, p).isoformat()}
         for p in world.planted
     ]
@@ -199,8 +199,8 @@ def planted_first_cutoff(world: World, p: PlantedAlert) -> date:
     """The registry cut-off on which a planted alert first shows, from how it was planted
     (not from the alert definitions): the first cut-off on or after the day its order or
     situation made it true."""
-    stay = next((s for s in world.stays if s.person is p.person and (s.held_on(C) or s.exit_motive == "FUGA")),
-                None)
+    stay = next((s for s in world.stays if s.person is p.person
+                 and (s.held_on(LAST_CUTOFF) or s.exit_motive == "FUGA")), None)
     visible = {
         "LIBERTAD_NO_EJECUTADA": p.fecha_referencia + timedelta(days=2),  # issued > 1 day before
         "PRISION_PREVENTIVA_VENCIDA": p.fecha_referencia + timedelta(days=1),  # term ended before
@@ -239,16 +239,17 @@ def order_executions(world: World, delivered: set[str],
     movements: dict[str, list[tuple]] = defaultdict(list)
     for s in world.stays:
         events = []
-        if YEAR_START <= s.admission <= C:
+        if YEAR_START <= s.admission <= LAST_CUTOFF:
             events.append((s.admission, "INGRESO", s.admission_motive, s.segments[0][0]))
-        if s.exit and YEAR_START <= s.exit <= C:
+        if s.exit and YEAR_START <= s.exit <= LAST_CUTOFF:
             events.append((s.exit, "EGRESO", s.exit_motive, s.establishment_on(s.exit)))
         for event in events:
             if s.person.pid in held_on_a_cutoff or (s.person.id_interno, event[1], event[0]) in sustained:
                 movements[s.person.pid].append(event)
     for moves in movements.values():
         moves.sort(key=lambda m: (m[0], m[1]))  # same day: EGRESO first
-    held_on_c = {s.person.pid: s.establishment_on(C) for s in world.stays if s.held_on(C)}
+    held_on_c = {s.person.pid: s.establishment_on(LAST_CUTOFF)
+                 for s in world.stays if s.held_on(LAST_CUTOFF)}
     orders_of: dict[str, list[Resolution]] = defaultdict(list)
     for r in world.resolutions:
         if r.rid in delivered:
@@ -285,7 +286,7 @@ def order_executions(world: World, delivered: set[str],
             "motivo_movimiento": executed[2] if reason is None else None,
             "dias_ejecucion": (executed[0] - since).days if reason is None else None,
             "motivo_no_ejecutada": reason, "en_espera": waiting,
-            "dias_espera": (C - since).days if waiting else None, "cod_ep": cod_ep,
+            "dias_espera": (LAST_CUTOFF - since).days if waiting else None, "cod_ep": cod_ep,
         }
 
     def moves_of(pid: str, tipo: str, since: date) -> list[tuple]:
@@ -294,7 +295,7 @@ def order_executions(world: World, delivered: set[str],
     out = []
     for r in world.resolutions:
         kind = execution_kind(r)
-        if kind is None or r.rid not in delivered or not YEAR_START <= r.fecha <= C:
+        if kind is None or r.rid not in delivered or not YEAR_START <= r.fecha <= LAST_CUTOFF:
             continue
         expected = ORDER_MOVEMENT[kind]
         out.append(judge(r, kind, r.fecha, expected, moves_of(r.person.pid, expected, r.fecha),
@@ -315,7 +316,7 @@ def order_executions(world: World, delivered: set[str],
         end = add_months(pp.pp_inicio, months)
         sentences = [o.fecha for o in case_orders if o.tipo == "SENTENCIA_CONDENATORIA" and o.fecha >= pp.fecha]
         releases = [m[0] for m in moves_of(pid, "EGRESO", pp.fecha)]
-        if not YEAR_START <= end <= C or any(d < end for d in sentences + releases):
+        if not YEAR_START <= end <= LAST_CUTOFF or any(d < end for d in sentences + releases):
             continue
         answers = moves_of(pid, "EGRESO", end) + [(d, "SENTENCIA", "SENTENCIA_CONDENATORIA", None)
                                                   for d in sentences]

@@ -21,13 +21,13 @@ from xml.sax.saxutils import escape, quoteattr
 from penal_hub.contracts import feeds
 from penal_hub.simulator.dates import (
     COURT_CUTOFFS,
+    LAST_CUTOFF,
     MEDIO_LIBRE_CUTOFFS,
     REGISTRY_CUTOFFS,
     YEAR_START,
     delivery_for,
 )
 from penal_hub.simulator.model import (
-    C,
     MedioLibreCase,
     MedioLibreVersion,
     Person,
@@ -380,7 +380,7 @@ def write_medio_libre(world: World, landing: Path, rng: random.Random, n_invalid
 
 def write_incomplete_delivery(landing: Path) -> Path:
     """A court folder still being written: a half batch and no manifest yet."""
-    path = landing / feeds.SOURCES["pj_resoluciones"][0] / (C + timedelta(days=5)).isoformat()
+    path = landing / feeds.SOURCES["pj_resoluciones"][0] / (LAST_CUTOFF + timedelta(days=5)).isoformat()
     path.mkdir(parents=True, exist_ok=True)
     (path / "lote-0001.xml").write_text(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<LoteResoluciones xmlns="{feeds.PJ_NAMESPACE}" '
