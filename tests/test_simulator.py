@@ -16,7 +16,8 @@ from lxml import etree
 from penal_hub.contracts import feeds
 from penal_hub.simulator import simulate
 from penal_hub.simulator import truth as truth_mod
-from penal_hub.simulator.model import PLANTED, TARGETS, build_world
+from penal_hub.simulator.build import build_world
+from penal_hub.simulator.calibration import PLANTED, TARGETS
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "feeds.md"  # the spec the hub implements
 NS = {"pj": feeds.PJ_NAMESPACE}

@@ -9,8 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from penal_hub.simulator import truth
+from penal_hub.simulator.build import build_world
 from penal_hub.simulator.dates import LAST_CUTOFF
-from penal_hub.simulator.model import World, build_world
+from penal_hub.simulator.model import World
 from penal_hub.simulator.writers import (
     CourtWriter,
     write_incomplete_delivery,
