@@ -12,12 +12,16 @@ from penal_hub.simulator.court import custodial_sentence, preventive_detention, 
 from penal_hub.simulator.dates import LAST_CUTOFF, YEAR_START, add_months
 from penal_hub.simulator.factory import Factory
 from penal_hub.simulator.medio_libre import medio_libre_case, ml_history
-from penal_hub.simulator.model import Person, Stay
+from penal_hub.simulator.model import Case, Person, Stay
 
 
 def held_population(factory: Factory) -> None:
     """Everyone held on the last cut-off, with the planted discrepancies among them."""
     rng = factory.rng
+    # A role plants one alert: PPV PRISION_PREVENTIVA_VENCIDA, ISM INTERNO_SIN_MANDATO,
+    # PCSE PENA_CUMPLIDA_SIN_EGRESO, SJD_* SITUACION_JURIDICA_DISCREPANTE, LNE_*
+    # LIBERTAD_NO_EJECUTADA (_A among procesados, _B among sentenciados); REVOCATORIA and
+    # RECAPTURA are admissions, REGULAR plants nothing.
     roles = {
         "PROCESADO": (
             ["PPV"] * factory.sc(PLANTED["PRISION_PREVENTIVA_VENCIDA"], 1)
@@ -112,35 +116,9 @@ def build_sentenciado(factory: Factory, person: Person, ep: Establishment, offen
     case = factory.new_case(ep.cod_departamento, max(admission.year - rng.randint(0, 1), 2010), offence)
 
     if role == "SJD_B":
-        # The registry says sentenced; the court never sent a sentence.
-        stay = factory.new_stay(person, case, ep, admission, motive)
-        preventive_detention(factory, case, person, admission, LAST_CUTOFF)
-        fecha = factory.day_between(admission + timedelta(days=20), LAST_CUTOFF - timedelta(days=1))
-        anios = rng.randint(4, 15)
-        stay.registry_sentence = {"fecha": fecha, "anios": anios, "meses": 0,
-                                  "vencimiento": add_months(admission, anios * 12)}
-        factory.plant("SITUACION_JURIDICA_DISCREPANTE", person, case, ep.cod_ep, admission)
-        return stay
-
+        return sentence_never_sent(factory, person, case, ep, admission, motive)
     if role in ("REVOCATORIA", "RECAPTURA"):
-        # Sentenced years ago, out on a benefit or escaped, back in custody in 2024.
-        first_in = factory.early_day(factory.before_cutoff(3 * 365, 8 * 365))
-        fecha_sent = first_in + timedelta(days=rng.randint(60, 500))
-        pena = custodial_sentence(factory, case, person, fecha_sent, first_in, end_after=LAST_CUTOFF)
-        back = factory.day_between(YEAR_START + timedelta(days=3), LAST_CUTOFF - timedelta(days=10))
-        if role == "REVOCATORIA":
-            benefit_date = min(fecha_sent + timedelta(days=rng.randint(400, 900)),
-                               YEAR_START - timedelta(days=30))
-            clase = rng.choice(feeds.CLASES_BENEFICIO)
-            factory.resolve(case, person, "BENEFICIO_PENITENCIARIO", benefit_date, beneficio=clase)
-            ml = medio_libre_case(factory, person, case, clase, benefit_date + timedelta(days=3))
-            revocation = back - timedelta(days=rng.randint(1, 6))
-            factory.resolve(case, person, "REVOCATORIA", revocation)
-            ml_history(factory, ml, final_estado="PASIVO", final_motivo="INTERRUPCION",
-                       pasivo_on=revocation)
-        stay = factory.new_stay(person, case, ep, back, motive)
-        stay.registry_sentence = registry_view(pena, fecha_sent)
-        return stay
+        return back_in_custody(factory, person, case, ep, role, motive)
 
     has_pp = role not in ("PCSE",) and rng.random() < 0.8
     if role == "PCSE":
@@ -164,4 +142,42 @@ def build_sentenciado(factory: Factory, person: Person, ep: Establishment, offen
         fecha = factory.before_cutoff(2, 90)
         factory.resolve(case, person, "BENEFICIO_PENITENCIARIO", fecha, beneficio="SEMILIBERTAD")
         factory.plant("LIBERTAD_NO_EJECUTADA", person, case, ep.cod_ep, fecha)
+    return stay
+
+
+def sentence_never_sent(factory: Factory, person: Person, case: Case, ep: Establishment,
+                        admission: date, motive: str) -> Stay:
+    """SJD_B: the registry says sentenced; the court never sent a sentence."""
+    rng = factory.rng
+    stay = factory.new_stay(person, case, ep, admission, motive)
+    preventive_detention(factory, case, person, admission, LAST_CUTOFF)
+    fecha = factory.day_between(admission + timedelta(days=20), LAST_CUTOFF - timedelta(days=1))
+    anios = rng.randint(4, 15)
+    stay.registry_sentence = {"fecha": fecha, "anios": anios, "meses": 0,
+                              "vencimiento": add_months(admission, anios * 12)}
+    factory.plant("SITUACION_JURIDICA_DISCREPANTE", person, case, ep.cod_ep, admission)
+    return stay
+
+
+def back_in_custody(factory: Factory, person: Person, case: Case, ep: Establishment, role: str,
+                    motive: str) -> Stay:
+    """Sentenced years ago, out on a benefit (REVOCATORIA) or escaped (RECAPTURA), back in
+    custody in 2024."""
+    rng = factory.rng
+    first_in = factory.early_day(factory.before_cutoff(3 * 365, 8 * 365))
+    fecha_sent = first_in + timedelta(days=rng.randint(60, 500))
+    pena = custodial_sentence(factory, case, person, fecha_sent, first_in, end_after=LAST_CUTOFF)
+    back = factory.day_between(YEAR_START + timedelta(days=3), LAST_CUTOFF - timedelta(days=10))
+    if role == "REVOCATORIA":
+        benefit_date = min(fecha_sent + timedelta(days=rng.randint(400, 900)),
+                           YEAR_START - timedelta(days=30))
+        clase = rng.choice(feeds.CLASES_BENEFICIO)
+        factory.resolve(case, person, "BENEFICIO_PENITENCIARIO", benefit_date, beneficio=clase)
+        ml = medio_libre_case(factory, person, case, clase, benefit_date + timedelta(days=3))
+        revocation = back - timedelta(days=rng.randint(1, 6))
+        factory.resolve(case, person, "REVOCATORIA", revocation)
+        ml_history(factory, ml, final_estado="PASIVO", final_motivo="INTERRUPCION",
+                   pasivo_on=revocation)
+    stay = factory.new_stay(person, case, ep, back, motive)
+    stay.registry_sentence = registry_view(pena, fecha_sent)
     return stay
