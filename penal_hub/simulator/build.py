@@ -2,7 +2,7 @@
 
 Counts are calibrated (calibration.py) so that at scale 1 the last cut-off reproduces
 the December 2024 figures of docs/outputs.md exactly. The steps share one seeded
-generator, so their order is part of the output: reordering them changes every file.
+generator, so their order is part of the output: reordering them changes the files.
 """
 
 from __future__ import annotations

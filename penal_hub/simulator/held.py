@@ -65,6 +65,7 @@ def offences_for(factory: Factory, situacion: str, n: int) -> list[Offence]:
 
 def build_procesado(factory: Factory, person: Person, ep: Establishment, offence: Offence,
                     role: str) -> Stay:
+    """A procesado held in `ep` on the last cut-off, in `role` (see held_population)."""
     rng = factory.rng
     if role == "LNE_A":
         admission = factory.early_day(factory.before_cutoff(100, 240))
@@ -103,6 +104,7 @@ def admission_for_procesado(factory: Factory) -> date:
 
 def build_sentenciado(factory: Factory, person: Person, ep: Establishment, offence: Offence,
                       role: str) -> Stay:
+    """A sentenciado held in `ep` on the last cut-off, in `role` (see held_population)."""
     rng = factory.rng
     if role == "PCSE":
         end = factory.before_cutoff(3, 200)

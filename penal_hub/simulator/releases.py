@@ -3,7 +3,7 @@ orders never executed (the planted MANDATO_SIN_INGRESO)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from penal_hub.simulator.calibration import FLOWS, PLANTED
 from penal_hub.simulator.catalogs import Establishment, Offence, apportion
@@ -11,7 +11,7 @@ from penal_hub.simulator.court import custodial_sentence, preventive_detention, 
 from penal_hub.simulator.dates import LAST_CUTOFF, YEAR_START
 from penal_hub.simulator.factory import Factory
 from penal_hub.simulator.medio_libre import medio_libre_case, ml_history
-from penal_hub.simulator.model import Person
+from penal_hub.simulator.model import Case, Person
 
 # Days from a release order to its EGRESO: the same day, the next, 2-7 days, 8-30 days.
 RELEASE_DELAY_WEIGHTS = (45, 30, 17, 8)
@@ -43,6 +43,8 @@ def releases(factory: Factory) -> None:
 
 def build_release(factory: Factory, person: Person, ep: Establishment, offence: Offence,
                   motive: str) -> None:
+    """One person held in `ep` and released in 2024 for `motive`, with the court orders behind
+    the custody and the release."""
     rng = factory.rng
     exit_day = factory.day_between(YEAR_START + timedelta(days=1), LAST_CUTOFF - timedelta(days=1))
     sentenced = motive in ("PENA_CUMPLIDA", "SEMILIBERTAD", "LIBERACION_CONDICIONAL") or (
@@ -78,6 +80,20 @@ def build_release(factory: Factory, person: Person, ep: Establishment, offence: 
         standing = fecha_sent
     else:
         standing = preventive_detention(factory, case, person, admission, cover)
+    release_order(factory, person, case, motive, exit_day, standing)
+    if motive in ("SEMILIBERTAD", "LIBERACION_CONDICIONAL", "VIGILANCIA_ELECTRONICA"):
+        inicio = min(exit_day + timedelta(days=rng.randint(1, 10)), LAST_CUTOFF)
+        ml = medio_libre_case(factory, person, case, motive, inicio)
+        ml_history(factory, ml, final_estado="ACTIVO", ve_activo=motive == "VIGILANCIA_ELECTRONICA")
+    if motive == "FUGA":
+        factory.plant("MANDATO_SIN_INGRESO", person, case, None, standing)
+
+
+def release_order(factory: Factory, person: Person, case: Case, motive: str, exit_day: date,
+                  standing: date) -> None:
+    """The court order a release executes, if its motive has one, dated after `standing`
+    (the order that held the person until then)."""
+    rng = factory.rng
     release_resolution = {
         "COMPARECENCIA": "CESE_PRISION_PREVENTIVA",
         "ABSOLUCION": "SENTENCIA_ABSOLUTORIA",
@@ -93,12 +109,6 @@ def build_release(factory: Factory, person: Person, ep: Establishment, offence: 
         organ = "JU" if release_resolution == "SENTENCIA_ABSOLUTORIA" else "JR"
         beneficio = motive if release_resolution == "BENEFICIO_PENITENCIARIO" else None
         factory.resolve(case, person, release_resolution, fecha, organ=organ, beneficio=beneficio)
-    if motive in ("SEMILIBERTAD", "LIBERACION_CONDICIONAL", "VIGILANCIA_ELECTRONICA"):
-        inicio = min(exit_day + timedelta(days=rng.randint(1, 10)), LAST_CUTOFF)
-        ml = medio_libre_case(factory, person, case, motive, inicio)
-        ml_history(factory, ml, final_estado="ACTIVO", ve_activo=motive == "VIGILANCIA_ELECTRONICA")
-    if motive == "FUGA":
-        factory.plant("MANDATO_SIN_INGRESO", person, case, None, standing)
 
 
 def mandate_never_executed(factory: Factory, revoked: bool) -> None:
