@@ -39,7 +39,10 @@ def checkout(revision: str, folder: Path) -> Path:
     if not folder.exists():
         subprocess.run(["git", "-C", str(PROJECT), "worktree", "add", "--detach", str(folder),
                         revision], check=True, capture_output=True)
-    subprocess.run(["uv", "sync", "--frozen", "--quiet"], cwd=folder, check=True)
+    # Compiled as this checkout's environment is (pyproject.toml, [tool.uv]), whatever the
+    # baseline's own settings: the comparison is of the code, not of the bytecode cache.
+    subprocess.run(["uv", "sync", "--frozen", "--quiet", "--compile-bytecode"], cwd=folder,
+                   check=True)
     return folder
 
 
