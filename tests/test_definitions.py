@@ -137,6 +137,25 @@ def test_the_batch_checks_judge_the_landing_ledger(hub_definitions):
     downstream = DOWNSTREAM_SELECTION.resolve_checks(graph)
     assert {DELIVERIES_RECONCILED, SOURCES_FRESH} <= {key.name for key in downstream}
     assert not any(key.path[0] == "raw" for key in DOWNSTREAM_SELECTION.resolve(graph))
+    # They read dbt's audit views, which the downstream run builds first.
+    audit = {dg.AssetKey(["audit", "conciliacion_entregas"]), dg.AssetKey(["audit", "frescura_fuentes"])}
+    assert audit <= DOWNSTREAM_SELECTION.resolve(graph)
+    reads = {dep.asset_key for name in (DELIVERIES_RECONCILED, SOURCES_FRESH)
+             for dep in graph.get_check_spec(dg.AssetCheckKey(ledger, name)).additional_deps}
+    assert reads == audit
+
+
+def test_the_reconciliation_counts_every_raw_table_of_the_feed_contract():
+    """The dbt view the ledger is reconciled with reads every table a source lands in."""
+    from penal_hub.contracts import feeds
+    from penal_hub.orchestration.transform.project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    [view] = [n for n in manifest["nodes"].values() if n["name"] == "conciliacion_entregas"]
+    read = {manifest["sources"][s]["name"] for s in view["depends_on"]["nodes"]
+            if s.startswith("source.")}
+    landed = {table for tables in feeds.SOURCE_TABLES.values() for table in tables}
+    assert read == landed | {"deliveries", "quarantine"}
 
 
 def test_hub_ui_names_its_location_and_keeps_its_files_in_the_data_folder(tmp_path):

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from penal_hub.orchestration.ingest.assets import LEDGER_KEY
+from penal_hub.orchestration.ingest.assets import LEDGER_KEY, QUARANTINE_KEY
 
-# raw.deliveries, the landing's ledger, is materialised by the landing of any source, and
-# what follows it (the publications, the batch checks that judge it) follows the build,
-# not each landing: the automation does not wait for it nor follow its updates.
-LANDING_LEDGER = dg.AssetSelection.assets(LEDGER_KEY)
+# raw.deliveries, the landing's ledger, and raw.quarantine beside it are materialised by
+# the landing of any source, and what follows them (the publications, the batch checks
+# that judge the ledger, the audit views) follows the build, not each landing: the
+# automation does not wait for them nor follow their updates.
+LANDING_LEDGER = dg.AssetSelection.assets(LEDGER_KEY, QUARANTINE_KEY)
 
 # Downstream of landing, assets follow their parents once every blocking check upstream
 # passed (the landing sensor only lands; the daemon then builds what follows).

@@ -4,7 +4,7 @@ import dagster as dg
 
 from penal_hub.core.settings import Settings
 from penal_hub.orchestration import automation
-from penal_hub.orchestration.ingest.assets import landing_ledger, raw_assets
+from penal_hub.orchestration.ingest.assets import landing_ledger, landing_quarantine, raw_assets
 from penal_hub.orchestration.publish.extract import estado_ejecucion_extract
 from penal_hub.orchestration.publish.marts import analyst_database
 from penal_hub.orchestration.publish.report import analyst_report
@@ -30,7 +30,7 @@ def build_resources(settings: Settings) -> dict:
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, landing_ledger, hub_dbt_models, estado_ejecucion_extract, analyst_database,
+    assets=[*raw_assets, landing_ledger, landing_quarantine, hub_dbt_models, estado_ejecucion_extract, analyst_database,
             analyst_report],
     asset_checks=[quality_gates],
     jobs=automation.jobs,

@@ -176,55 +176,14 @@ ESTABLECIMIENTO = load("establecimiento", "SELECT * FROM interop.establecimiento
 # --- Batch rules ----------------------------------------------------------------
 
 
-RAW_TABLES = sorted({t for source_tables in feeds.SOURCE_TABLES.values() for t in source_tables})
+# The ledger's reconciliation and the sources' freshness are dbt views (schema audit,
+# models/audit/): their SQL beside the rest of the hub's rules, their batches read whole.
+RECONCILIATION = load(
+    "reconciliation", "SELECT * FROM audit.conciliacion_entregas ORDER BY source, fecha_corte",
+    also_reads=(("audit", "conciliacion_entregas"),))
 
-
-def _rows_per_delivery_sql() -> str:
-    """Rows present in the raw tables, per delivery id, over every source's tables."""
-    return "\n    UNION ALL ".join(
-        f"SELECT _delivery_id AS delivery_id, count(*) AS n FROM raw.{t} GROUP BY 1"
-        for t in RAW_TABLES)
-
-
-# The ledger whose counts it reconciles, and every raw table.
-RECONCILIATION = load("reconciliation", f"""
-WITH present AS (
-    {_rows_per_delivery_sql()}
-),
-landed AS (SELECT delivery_id, CAST(sum(n) AS BIGINT) AS filas_en_raw FROM present GROUP BY 1),
-quarantined AS (SELECT delivery_id, count(*) AS filas_en_cuarentena FROM raw.quarantine GROUP BY 1)
-SELECT d.delivery_id, d.source, d.fecha_corte, d.manifest_records,
-       d.landed_records + d.quarantined_records AS contabilizados,
-       d.landed_records, coalesce(l.filas_en_raw, 0) AS filas_en_raw,
-       d.quarantined_records, coalesce(q.filas_en_cuarentena, 0) AS filas_en_cuarentena
-FROM raw.deliveries AS d
-LEFT JOIN landed AS l USING (delivery_id)
-LEFT JOIN quarantined AS q USING (delivery_id)
-WHERE d.status = 'landed'
-ORDER BY d.source, d.fecha_corte""",
-                      also_reads=tuple(("raw", table) for table in RAW_TABLES))
-
-# How far (days) each source's latest delivery may lag the latest registry cut-off.
-# The court delivers weekly: one missed week is tolerated. Medio libre delivers monthly
-# on the registry's calendar: one late month is tolerated. The registry sets the cut-off.
-MAX_LAG_DAYS = {"pj_resoluciones": 14, "inpe_registro": 0, "inpe_medio_libre": 31}
-
-# Each source's latest delivery (raw.deliveries), against the latest registry cut-off.
-FRESHNESS = load("freshness", f"""
-WITH limits(source, max_dias) AS (
-    VALUES {", ".join(f"('{s}', {d})" for s, d in MAX_LAG_DAYS.items())}
-),
-latest AS (
-    SELECT source, max(CAST(fecha_corte AS DATE)) AS ultima_entrega
-    FROM raw.deliveries WHERE status = 'landed' GROUP BY 1
-)
-SELECT l.source, l.max_dias, t.ultima_entrega, c.corte AS ultimo_corte_registro,
-       c.corte - t.ultima_entrega AS dias_de_atraso
-FROM limits AS l
-LEFT JOIN latest AS t USING (source)
-CROSS JOIN ({LATEST_CUTOFF_SQL}) AS c(corte)
-ORDER BY l.source""",
-                 also_reads=(("interop", "corte_actual"),))
+FRESHNESS = load("freshness", "SELECT * FROM audit.frescura_fuentes ORDER BY source",
+                 also_reads=(("audit", "frescura_fuentes"),))
 
 UNMATCHED_COURT_SUBJECTS = load("unmatched_court_subjects", """
 SELECT sin_inpe, sujetos_judiciales,

@@ -5,9 +5,10 @@ asset produces its raw tables (the registry delivers four files, so four
 tables) in one transaction per delivery. Landing several deliveries in one run
 (a backfill, or `hub run`) is a single run that lands them in date order.
 
-Every landing also writes the ledger, raw.deliveries: one asset of its own (`LEDGER_KEY`,
-read by staging and judged by the batch checks), which no single source owns, so each
-land asset records a materialisation of it when it adds a delivery landed or refused.
+Every landing also writes the ledger, raw.deliveries, and the records it rejected,
+raw.quarantine: assets of their own (`LEDGER_KEY`, read by staging and judged by the
+batch checks, and `QUARANTINE_KEY`), which no single source owns, so each land asset
+records a materialisation of both when it adds a delivery landed or refused.
 """
 
 import time
@@ -28,12 +29,18 @@ from penal_hub.orchestration.resources import (
 RECONCILED_CHECK = "landed_plus_quarantined_equals_manifest"
 OWNER = "team:data-engineering"
 LEDGER_KEY = dg.AssetKey(["raw", "deliveries"])
+QUARANTINE_KEY = dg.AssetKey(["raw", "quarantine"])
 
 landing_ledger = dg.AssetSpec(
     LEDGER_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
     description="raw.deliveries: one row per delivery seen (landed, refused, superseded, "
                 "incomplete), with its reason. Written by every land asset; materialised by "
                 "the landing that changed it.")
+landing_quarantine = dg.AssetSpec(
+    QUARANTINE_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+    description="raw.quarantine: every record a landing rejected, with its delivery, file, "
+                "line and reason. Written by every land asset with the ledger, in the same "
+                "transaction; materialised with it.")
 
 
 def partitions_for(source: str) -> dg.DynamicPartitionsDefinition:
@@ -100,6 +107,8 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
             yield dg.AssetMaterialization(asset_key=LEDGER_KEY, metadata={
                 "source": source, "landed": [r.delivery_id for r in landed],
                 "refused": [r.delivery_id for r in refused]})
+            yield dg.AssetMaterialization(asset_key=QUARANTINE_KEY, metadata={
+                "source": source, "rows_quarantined": sum(r.quarantined for r in landed)})
         yield dg.AssetCheckResult(
             check_name=RECONCILED_CHECK,
             asset_key=keys[0],

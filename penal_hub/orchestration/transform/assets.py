@@ -31,7 +31,7 @@ from penal_hub.orchestration.resources import WAREHOUSE_POOL, warehouse_kind
 from penal_hub.orchestration.transform.project import dbt_project
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts",
-                "extracto": "publication"}
+                "extracto": "publication", "audit": "quality"}
 LAYER_OWNERS = {"marts": ["team:analytics"]}
 
 
