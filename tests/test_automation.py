@@ -43,6 +43,7 @@ from penal_hub.orchestration.automation.sensors import (
 )
 from penal_hub.orchestration.ingest.assets import (
     LEDGER_KEY,
+    QUARANTINE_KEY,
     RECONCILED_CHECK,
     partitions_for,
     raw_asset_keys,
@@ -176,8 +177,9 @@ def test_landed_deliveries_are_not_requested_and_a_noop_run_records_nothing(
     runs = execute(defs, instance, first)
     assert all(run.success for run in runs)
     landed = {e.asset_key for run in runs for e in run.get_asset_materialization_events()}
-    # Each landing also records the ledger (raw/deliveries), which the batch checks judge.
-    assert landed == {*raw_asset_keys(ML), *raw_asset_keys(REG), LEDGER_KEY}
+    # Each landing also records the ledger (raw/deliveries), which the batch checks judge,
+    # and raw/quarantine beside it.
+    assert landed == {*raw_asset_keys(ML), *raw_asset_keys(REG), LEDGER_KEY, QUARANTINE_KEY}
 
     second = tick(instance, resources)
     assert isinstance(second, dg.SkipReason), requested(second)
