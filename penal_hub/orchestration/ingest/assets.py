@@ -19,10 +19,10 @@ from penal_hub.connectors.delivery import ALREADY_LANDED
 from penal_hub.contracts import feeds
 from penal_hub.contracts.feeds import SOURCE_TABLES
 from penal_hub.orchestration.resources import (
+    IN_WAREHOUSE,
     WAREHOUSE_POOL,
     LandingZoneResource,
     WarehouseResource,
-    warehouse_kind,
 )
 
 RECONCILED_CHECK = "landed_plus_quarantined_equals_manifest"
@@ -30,7 +30,7 @@ OWNER = "team:data-engineering"
 LEDGER_KEY = dg.AssetKey(["raw", "deliveries"])
 
 landing_ledger = dg.AssetSpec(
-    LEDGER_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+    LEDGER_KEY, group_name="raw", kinds={"python", IN_WAREHOUSE}, owners=[OWNER],
     description="raw.deliveries: one row per delivery seen (landed, refused, superseded, "
                 "incomplete), with its reason. Written by every land asset; materialised by "
                 "the landing that changed it.")
@@ -54,7 +54,7 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
         name=f"land_{source}",
         # Skippable: a run that lands nothing new (its deliveries were landed already, or
         # it only logs folders still being written) records no materialisation.
-        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", IN_WAREHOUSE}, owners=[OWNER],
                             description=description, skippable=True) for key in keys],
         partitions_def=partitions_for(source),
         backfill_policy=dg.BackfillPolicy.single_run(),
