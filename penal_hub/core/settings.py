@@ -111,7 +111,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """The settings the variables of `environ` (this process's) name, defaults filled in."""
+        """Settings from the variables of `environ` (by default this process's environment),
+        with the defaults for those not set."""
         data = Path(environ.get("HUB_DATA_DIR", "data")).absolute()
         storage = Path(environ.get("HUB_DAGSTER_STORAGE", data / "dagster")).absolute()
         return cls(

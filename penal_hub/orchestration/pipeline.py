@@ -39,10 +39,10 @@ from penal_hub.orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 
 def hub_instance(settings: Settings) -> dg.DagsterInstance:
-    """The Dagster instance of the settings' DAGSTER_HOME (its dagster.yaml), where that file
-    names the hub's folders by environment variable (HUB_DAGSTER_STORAGE, ...) the settings'
-    values: the folders `hub ui` gives its processes, with no environment changed. Other
-    variables it names (a PostgreSQL storage's) are read as Dagster reads them."""
+    """The Dagster instance of the settings' DAGSTER_HOME (its dagster.yaml), with the
+    settings' folders wherever that file names one by environment variable
+    (HUB_DAGSTER_STORAGE, ...): the folders `hub ui` gives its processes, and no environment
+    changed. Other variables it names (a PostgreSQL storage's) are read as Dagster does."""
     values = settings.dagster_env()
 
     def resolved(node):

@@ -1,9 +1,9 @@
 """The dbt project, the dbt it runs with, and the preparation of its manifest.
 
 dbt is configured explicitly, from the hub's Settings: `DbtResource` writes a profile per
-data folder (the project's profiles.yml with the folder's values in place of its
-environment lookups) and runs the dbt of this environment by its path, with the secrets
-in the subprocess's environment only.
+data folder (the project's profiles.yml with the settings' values in place of its
+environment lookups, but the password's) and runs the dbt of this environment by its
+path, with the secrets in the environment of dbt's process only.
 
 The definitions read the manifest at import time: headless entry points (`hub run`, the
 tests, CI) call `prepare_manifest()` before importing them, and under `dagster dev` this
@@ -41,8 +41,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def write_profile(settings: Settings) -> Path:
     """dbt's profile for the settings' warehouse, in `<data folder>/dbt/`: the output of the
     project's profiles.yml for the settings' target, with the DuckDB file, or PostgreSQL's
-    server, user and database, filled in. The password stays an environment lookup (DbtResource hands it to dbt's
-    process): the file holds no secret, and is the hub's mode all the same."""
+    server, user and database, filled in. The password stays an environment lookup
+    (DbtResource hands it to dbt's process): the file holds no secret, and has the hub's
+    mode all the same. Returns the folder (dbt's --profiles-dir)."""
     outputs = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())[PROFILE]["outputs"]
     output = outputs[settings.dbt_target]
     if settings.postgres_url:
