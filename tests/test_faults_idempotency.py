@@ -164,18 +164,12 @@ def zone(simulated, tmp_path_factory) -> Settings:
     return settings_for(data, data / "landing", dagster_home=PROJECT)
 
 
-def project_instance(settings: Settings):
-    """The instance `hub run` uses: the project's dagster.yaml (its pools), storing in the
-    settings' data folder."""
-    from penal_hub.orchestration.pipeline import hub_instance
-
-    return hub_instance(settings)
-
-
 def run_in_process(hub_definitions, settings: Settings) -> dict:
-    from penal_hub.orchestration.pipeline import run_all
+    """`hub run` in this process, on the instance it uses: the project's dagster.yaml (its
+    pools), storing in the settings' data folder."""
+    from penal_hub.orchestration.pipeline import hub_instance, run_all
 
-    with project_instance(settings) as instance:
+    with hub_instance(settings) as instance:
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
                          resources=hub_definitions.build_resources(settings), say=lambda _: None)
     assert all(report["outcomes"].values()), report
@@ -216,8 +210,9 @@ def test_after_hub_run_the_landing_sensor_finds_nothing_to_land(zone, two_runs, 
     import dagster as dg
 
     from penal_hub.orchestration.automation.sensors import landing_zone_sensor
+    from penal_hub.orchestration.pipeline import hub_instance
 
-    with project_instance(zone) as instance:
+    with hub_instance(zone) as instance:
         context = dg.build_sensor_context(instance=instance,
                                           resources=hub_definitions.build_resources(zone))
         result = landing_zone_sensor(context)
@@ -348,7 +343,9 @@ def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_ru
     healed = sum(len(HEALED.findall(p.read_text(errors="replace")))
                  for p in tmp_path.glob("*.log"))
     assert healed >= 1, outcomes
-    with project_instance(zone) as instance:
+    from penal_hub.orchestration.pipeline import hub_instance
+
+    with hub_instance(zone) as instance:
         import dagster as dg
 
         assert not instance.get_runs(dg.RunsFilter(statuses=[
