@@ -69,15 +69,14 @@ def hub_run(settings, say) -> tuple[float, bool, dict[str, float], dict[str, flo
     """`hub run` as a user starts it: a new process, the Dagster instance kept on disk under
     the data folder. Returns its wall seconds, whether it succeeded, and its steps' and dbt
     models' seconds."""
-    import dagster as dg
+    from penal_hub.orchestration.pipeline import hub_instance
 
-    settings.export()
-    with dg.DagsterInstance.get() as instance:
+    with hub_instance(settings) as instance:
         before = {run.run_id for run in instance.get_runs()}
     started = time.perf_counter()
     # A failed run is reported in the results (year_ok, new_delivery_ok), not raised.
     done = subprocess.run([str(Path(sys.executable).parent / "hub"), "run"], check=False,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=settings.child_env())
     seconds = time.perf_counter() - started
     # Its summary (steps and deliveries); dbt's log, which it also prints, is left out.
     _, _, summary = done.stdout.partition("== summary ==")
@@ -87,7 +86,7 @@ def hub_run(settings, say) -> tuple[float, bool, dict[str, float], dict[str, flo
         say(done.stdout[-3000:] + done.stderr[-3000:])
     steps: dict[str, float] = {}
     models: dict[str, float] = {}
-    with dg.DagsterInstance.get() as instance:
+    with hub_instance(settings) as instance:
         for run in instance.get_runs():
             if run.run_id not in before:
                 run_steps, run_models = step_durations(instance, run.run_id)
@@ -96,13 +95,16 @@ def hub_run(settings, say) -> tuple[float, bool, dict[str, float], dict[str, flo
     return seconds, done.returncode == 0, steps, models
 
 
-def fixed_costs() -> dict[str, float]:
+def fixed_costs(settings) -> dict[str, float]:
     """What every `hub run` pays before any data is read, measured here and now: a new
     process loading the Dagster definitions, Great Expectations' import (the quality
-    gates), and dbt starting with nothing to build."""
-    from penal_hub.orchestration.transform.project import DBT_PROJECT_DIR
+    gates), and dbt starting with nothing to build (with the hub's profile)."""
+    from penal_hub.orchestration.transform.project import (
+        DBT_EXECUTABLE,
+        DBT_PROJECT_DIR,
+        write_profile,
+    )
 
-    bin_dir = Path(sys.executable).parent
     # As dagster-dbt does for each build: a target folder of its own, with the partial
     # parse state of the project's (so dbt does not parse the project again).
     target = Path(tempfile.mkdtemp(prefix="hub-bench-dbt-"))
@@ -110,15 +112,17 @@ def fixed_costs() -> dict[str, float]:
     commands = {
         "load the Dagster definitions": [sys.executable, "-c", "import penal_hub.orchestration.definitions"],
         "import Great Expectations": [sys.executable, "-c", "import great_expectations"],
-        "dbt start-up, nothing to build": [str(bin_dir / "dbt"), "build", "--quiet", "--select",
+        "dbt start-up, nothing to build": [str(DBT_EXECUTABLE), "build", "--quiet", "--select",
                                            "resource_type:seed", "--project-dir",
                                            str(DBT_PROJECT_DIR), "--profiles-dir",
-                                           str(DBT_PROJECT_DIR), "--target-path", str(target)],
+                                           str(write_profile(settings)), "--target-path",
+                                           str(target)],
     }
     costs = {}
     for what, command in commands.items():
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=BENCH_DIR.parent)
+        subprocess.run(command, check=True, capture_output=True, cwd=BENCH_DIR.parent,
+                       env=settings.child_env())
         costs[what] = time.perf_counter() - started
     shutil.rmtree(target)
     return costs
@@ -140,11 +144,9 @@ def bench_scale(scale: float, work: Path, say) -> dict:
     size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
     say(f"scale {scale:g}: simulated {size_mb:.0f} MB in {simulate_s:.0f} s")
 
-    for name, value in {"HUB_DATA_DIR": data, "HUB_LANDING_DIR": landing,
-                        "HUB_WAREHOUSE": data / "warehouse.duckdb",
-                        "HUB_OUTBOX_DIR": data / "outbox"}.items():
-        os.environ[name] = str(value)
-    settings = Settings.from_env()
+    settings = Settings.from_env({
+        **os.environ, "HUB_DATA_DIR": str(data), "HUB_LANDING_DIR": str(landing),
+        "HUB_WAREHOUSE": str(data / "warehouse.duckdb"), "HUB_OUTBOX_DIR": str(data / "outbox")})
 
     # `hub run`, dbt and the court parsing workers run below this process: they all count.
     with sibling("peak_memory").TreeMemory(os.getpid()) as memory:
@@ -168,7 +170,7 @@ def bench_scale(scale: float, work: Path, say) -> dict:
         "new_delivery_steps_s": steps_new,
         "year_models_s": models,
         "new_delivery_models_s": models_new,
-        "fixed_costs_s": fixed_costs(),
+        "fixed_costs_s": fixed_costs(settings),
         "floors": floors,
         "peak_memory_mb": memory.peak_sum / 2**20,
     }

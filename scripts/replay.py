@@ -43,8 +43,9 @@ def main() -> int:
     args = parser.parse_args()
     # The definitions, which the publication module imports, load dbt's manifest: a fresh
     # clone has none yet (as `hub run` does, parse it first).
+    from penal_hub.core.settings import Settings
     from penal_hub.orchestration.transform.project import prepare_manifest
-    prepare_manifest()
+    prepare_manifest(Settings.from_env())
     from penal_hub.orchestration.publish.marts import publication_state
 
     work = args.work.absolute()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hub_env import hub_environment
+from hub_env import settings_for
 from postgres_server import postgres_server
 
 from penal_hub.core.settings import Settings
@@ -34,18 +34,19 @@ def truth(simulated) -> dict:
 
 
 @pytest.fixture(scope="session")
-def hub_settings(simulated):
-    """The hub's environment pointed at the simulated data folder (DuckDB warehouse)."""
-    with hub_environment(simulated, simulated / "landing") as settings:
-        yield settings
+def hub_settings(simulated) -> Settings:
+    """The hub's settings pointed at the simulated data folder (DuckDB warehouse)."""
+    return settings_for(simulated, simulated / "landing")
 
 
 @pytest.fixture(scope="session")
-def hub_definitions():
-    """The Dagster definitions, with the dbt manifest prepared first (as `hub run` does)."""
+def hub_definitions(tmp_path_factory):
+    """The Dagster definitions, with the dbt manifest prepared first (as `hub run` does; any
+    data folder's DuckDB warehouse gives the same manifest as the tests' own)."""
     from penal_hub.orchestration.transform.project import prepare_manifest
 
-    prepare_manifest()
+    data = tmp_path_factory.mktemp("manifest")
+    prepare_manifest(settings_for(data, data / "landing"))
     from penal_hub.orchestration import definitions
 
     return definitions
@@ -100,7 +101,7 @@ def postgres_pipeline(simulated, postgres_url, hub_definitions, built_warehouse,
                       tmp_path_factory) -> Settings:
     """The same pipeline on the same simulated year, with PostgreSQL as the warehouse.
 
-    Runs after the DuckDB one (built_warehouse): the two never share the environment.
+    Runs after the DuckDB one (built_warehouse), on a data folder of its own.
     """
     import dagster as dg
 
@@ -108,8 +109,8 @@ def postgres_pipeline(simulated, postgres_url, hub_definitions, built_warehouse,
 
     data = tmp_path_factory.mktemp("hub-on-postgres")
     home = tmp_path_factory.mktemp("dagster_home_postgres")
-    with (hub_environment(data, simulated / "landing", HUB_POSTGRES_URL=postgres_url) as settings,
-          dg.DagsterInstance.local_temp(str(home)) as instance):
+    settings = settings_for(data, simulated / "landing", postgres_url=postgres_url)
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
                          resources=hub_definitions.build_resources(settings), say=lambda _: None)
     assert all(report["outcomes"].values()), report

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 from dagster._core.events import EngineEventData
-from hub_env import hub_environment
+from hub_env import settings_for
 
 from penal_hub.contracts import feeds
 from penal_hub.orchestration.automation import jobs, schedules, sensors
@@ -78,18 +78,17 @@ def landing(simulated, tmp_path) -> Path:
     return root
 
 
-def project_instance(storage: Path) -> dg.DagsterInstance:
-    """The project's instance (its dagster.yaml: pools, run monitoring), storing under
-    `storage`."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HUB_DAGSTER_STORAGE", str(storage))
-        env.setenv("HUB_DAGSTER_COMPUTE_LOGS", str(storage / "logs"))
-        return dg.DagsterInstance.from_config(str(PROJECT))
+def project_instance(data: Path) -> dg.DagsterInstance:
+    """The project's instance (its dagster.yaml: pools, run monitoring), storing in the data
+    folder `data`."""
+    from penal_hub.orchestration.pipeline import hub_instance
+
+    return hub_instance(settings_for(data, data / "landing", dagster_home=PROJECT))
 
 
 @pytest.fixture
 def instance(tmp_path):
-    with project_instance(tmp_path / "dagster") as instance:
+    with project_instance(tmp_path) as instance:
         yield instance
 
 
@@ -260,14 +259,12 @@ def test_the_daemon_path_takes_new_deliveries_to_the_outbox_with_no_click(
     automation builds what follows the sources delivered so far (dbt's step succeeds: a
     test that reads a model not built yet waits); after the last, one run builds dbt, the
     gates, the marts and the extract; then nothing is left to do."""
-    from penal_hub.orchestration.pipeline import bound_to
+    from penal_hub.orchestration.pipeline import bound_to, hub_instance
 
     data = tmp_path / "data"
     (data / "landing").mkdir(parents=True)
-    with (hub_environment(data, data / "landing",
-                          HUB_DAGSTER_STORAGE=data / "dagster",
-                          HUB_DAGSTER_COMPUTE_LOGS=data / "dagster" / "logs") as settings,
-          project_instance(data / "dagster") as instance):
+    settings = settings_for(data, data / "landing", dagster_home=PROJECT)
+    with hub_instance(settings) as instance:
         resources = hub_definitions.build_resources(settings)
         defs = bound_to(hub_definitions.defs, resources)
         # The automation sensor ticks before anything lands, then after each landing. Before

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hub_env import settings_for
 
 from penal_hub.contracts import feeds
 from penal_hub.core.settings import DEMO_PSEUDONYM_KEY, PACKAGE_DIR
@@ -99,7 +100,8 @@ def webserver(hub_copy) -> Iterator[str]:
     """dagster-webserver on a free port; its base URL once the code location has loaded."""
     from penal_hub.orchestration.transform.project import prepare_manifest
 
-    prepare_manifest()  # the definitions load dbt's manifest at import time
+    # The definitions load dbt's manifest at import time.
+    prepare_manifest(settings_for(hub_copy["data"], hub_copy["landing"]))
     env = {
         **os.environ,
         "HUB_DATA_DIR": str(hub_copy["data"]),

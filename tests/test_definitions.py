@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
-from hub_env import imports_pandas
+from hub_env import imports_pandas, settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,40 +27,57 @@ def test_dagster_definitions_validate(tmp_path, hub_definitions):
     assert "Validation successful" in result.stderr + result.stdout
 
 
-def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path, monkeypatch):
-    """`hub run` skips `dbt parse` (6-10 s) when the project, the environment it reads and
-    dbt are those the manifest was parsed from, and parses when any of them changed; a
-    run on another data folder does not."""
+def test_the_manifest_is_parsed_again_only_when_its_inputs_change(tmp_path):
+    """`hub run` skips `dbt parse` (6-10 s) when the project, the profile's target and
+    database and dbt are those the manifest was parsed from, and parses when any of them
+    changed; a run on another data folder does not."""
     from penal_hub.orchestration.transform import project
 
+    settings = settings_for(tmp_path / "data", tmp_path / "data" / "landing")
     copy = tmp_path / "dbt_project"
     shutil.copytree(project.DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
-    before = project.project_fingerprint(copy)
-    assert project.project_fingerprint(copy) == before
+    before = project.project_fingerprint(copy, settings)
+    assert project.project_fingerprint(copy, settings) == before
     (copy / "target").mkdir()
     (copy / "target" / "manifest.json").write_text("{}")  # output does not count
-    assert project.project_fingerprint(copy) == before
-    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "another"))  # another data folder
-    monkeypatch.setenv("HUB_WAREHOUSE", str(tmp_path / "another" / "warehouse.duckdb"))
-    assert project.project_fingerprint(copy) == before
-    monkeypatch.setenv("HUB_WAREHOUSE", str(tmp_path / "another" / "hub.duckdb"))
-    assert project.project_fingerprint(copy) != before  # the database's name in the manifest
-    monkeypatch.undo()
-    monkeypatch.setenv("HUB_DBT_TARGET", "postgres")
-    assert project.project_fingerprint(copy) != before
-    monkeypatch.undo()
+    assert project.project_fingerprint(copy, settings) == before
+    another = tmp_path / "another"  # another data folder
+    assert project.project_fingerprint(
+        copy, replace(settings, data_dir=another, warehouse=another / "warehouse.duckdb")) == before
+    # The database's name in the manifest
+    assert project.project_fingerprint(
+        copy, replace(settings, warehouse=another / "hub.duckdb")) != before
+    assert project.project_fingerprint(
+        copy, replace(settings, postgres_url="postgresql://hub@db.example/hub")) != before
     model = next((copy / "models" / "marts").glob("*.sql"))
     model.write_text(model.read_text() + "\n-- changed\n")
-    assert project.project_fingerprint(copy) != before
+    assert project.project_fingerprint(copy, settings) != before
 
-    manifest = project.prepare_manifest()
+    manifest = project.prepare_manifest(settings)
     parsed_at = manifest.stat().st_mtime_ns
-    assert project.prepare_manifest() == manifest and manifest.stat().st_mtime_ns == parsed_at
+    assert project.prepare_manifest(settings) == manifest
+    assert manifest.stat().st_mtime_ns == parsed_at
     stamp = manifest.with_name(project.PARSED_FROM)
     stamp.write_text("parsed from something else")
-    project.prepare_manifest()
+    project.prepare_manifest(settings)
     assert manifest.stat().st_mtime_ns != parsed_at
-    assert stamp.read_text() == project.project_fingerprint(project.DBT_PROJECT_DIR)
+    assert stamp.read_text() == project.project_fingerprint(project.DBT_PROJECT_DIR, settings)
+
+
+def test_loading_the_definitions_changes_no_environment_variable(tmp_path):
+    """Dagster loads the definitions in every process it starts: the settings are read from
+    the environment, and nothing is written back (no HUB_*, DAGSTER_HOME, PATH, PGOPTIONS)."""
+    probe = ("import json, os; before = dict(os.environ); "
+             "import penal_hub.orchestration.definitions; "
+             "print(json.dumps({k: [before.get(k), os.environ.get(k)] "
+             "for k in before.keys() | os.environ.keys() if before.get(k) != os.environ.get(k)}))")
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("HUB_", "DAGSTER_", "PG"))}
+    env.update(HUB_DATA_DIR=str(tmp_path), HUB_POSTGRES_URL="postgresql://hub:secret@db.example/hub",
+               HUB_PSEUDONYM_KEY="a-key-that-is-only-read-0123456789")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {}
 
 
 def test_loading_the_definitions_does_not_import_pandas(hub_definitions):
@@ -164,12 +181,12 @@ def test_hub_ui_names_its_location_and_keeps_its_files_in_the_data_folder(tmp_pa
     from dagster._core.workspace.load_target import WorkspaceFileTarget
 
     from penal_hub.cli.main import ui_home
-    from penal_hub.core.settings import PACKAGE_DIR, Settings
+    from penal_hub.core.settings import PACKAGE_DIR
 
     workspace = PACKAGE_DIR / "workspace.yaml"
     origins = WorkspaceFileTarget(paths=[str(workspace)]).create_origins()
     assert [o.location_name for o in origins] == ["penal_interop_hub"]
-    settings = replace(Settings.from_env(), data_dir=tmp_path / "data", dagster_home=PACKAGE_DIR)
+    settings = settings_for(tmp_path / "data", tmp_path / "data" / "landing")
     home = ui_home(settings)
     assert home.is_relative_to(tmp_path / "data")
     # The project's dagster.yaml, the one at the checkout's root too.

@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from hub_env import TEST_PSEUDONYM_KEY
+from hub_env import settings_for
 
 from penal_hub import connectors
 from penal_hub.contracts import feeds
@@ -48,15 +48,13 @@ RUN_TIMEOUT = 900
 
 RUNNER = """
 import json, sys
-import dagster as dg
 from penal_hub.core.settings import Settings
 settings = Settings.from_env()
-settings.export()
 from penal_hub.orchestration.transform.project import prepare_manifest
-prepare_manifest()
+prepare_manifest(settings)
 from penal_hub.orchestration import definitions
-from penal_hub.orchestration.pipeline import run_all
-with dg.DagsterInstance.get() as instance:  # as `hub run`: the project's dagster.yaml, pools
+from penal_hub.orchestration.pipeline import hub_instance, run_all
+with hub_instance(settings) as instance:  # as `hub run`: the project's dagster.yaml, pools
     report = run_all(definitions.defs, instance, settings.landing_dir,
                      resources=definitions.build_resources(settings),
                      say=lambda m: print("SAY", m, flush=True))
@@ -158,38 +156,20 @@ def diff(a: dict, b: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def zone(simulated, tmp_path_factory):
-    """A copy of the simulated landing zone and the hub's environment pointed at it."""
+def zone(simulated, tmp_path_factory) -> Settings:
+    """A copy of the simulated landing zone and the hub's settings pointed at it, with the
+    tests' key (a copied landing zone is no simulator's) and the project's Dagster home."""
     data = tmp_path_factory.mktemp("faults") / "data"
     shutil.copytree(simulated / "landing", data / "landing")
-    env = pytest.MonkeyPatch()
-    for name, value in {
-        "HUB_DATA_DIR": data,
-        "HUB_LANDING_DIR": data / "landing",
-        "HUB_WAREHOUSE": data / "warehouse.duckdb",
-        "HUB_OUTBOX_DIR": data / "outbox",
-        "DAGSTER_HOME": PROJECT,
-        "HUB_DAGSTER_STORAGE": data / "dagster",
-        "HUB_DAGSTER_COMPUTE_LOGS": data / "dagster" / "logs",
-        "HUB_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,  # a copied landing zone is no simulator's
-    }.items():
-        env.setenv(name, str(value))
-    yield Settings.from_env()
-    env.undo()
-
-
-def project_instance():
-    """The instance `hub run` uses: the project's dagster.yaml (its pools), storing under
-    HUB_DAGSTER_STORAGE."""
-    import dagster as dg
-
-    return dg.DagsterInstance.from_config(str(PROJECT))
+    return settings_for(data, data / "landing", dagster_home=PROJECT)
 
 
 def run_in_process(hub_definitions, settings: Settings) -> dict:
-    from penal_hub.orchestration.pipeline import run_all
+    """`hub run` in this process, on the instance it uses: the project's dagster.yaml (its
+    pools), storing in the settings' data folder."""
+    from penal_hub.orchestration.pipeline import hub_instance, run_all
 
-    with project_instance() as instance:
+    with hub_instance(settings) as instance:
         report = run_all(hub_definitions.defs, instance, settings.landing_dir,
                          resources=hub_definitions.build_resources(settings), say=lambda _: None)
     assert all(report["outcomes"].values()), report
@@ -230,8 +210,9 @@ def test_after_hub_run_the_landing_sensor_finds_nothing_to_land(zone, two_runs, 
     import dagster as dg
 
     from penal_hub.orchestration.automation.sensors import landing_zone_sensor
+    from penal_hub.orchestration.pipeline import hub_instance
 
-    with project_instance() as instance:
+    with hub_instance(zone) as instance:
         context = dg.build_sensor_context(instance=instance,
                                           resources=hub_definitions.build_resources(zone))
         result = landing_zone_sensor(context)
@@ -284,8 +265,8 @@ PHASES = {
 HEALED = re.compile(r"SAY run \S+ \(\S+\) was left by a process that died")
 
 
-def start_runner(log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def start_runner(log: Path, settings: Settings) -> subprocess.Popen:
+    env = {**settings.child_env(), "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-c", RUNNER], cwd=PROJECT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -300,10 +281,10 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
-def run_and_kill(log: Path, phase: str, rng: random.Random) -> str:
+def run_and_kill(log: Path, settings: Settings, phase: str, rng: random.Random) -> str:
     """Start a run, SIGKILL it in `phase`; return what happened ('killed' or 'finished')."""
     pattern, (low, high) = PHASES[phase]
-    proc = start_runner(log)
+    proc = start_runner(log, settings)
     deadline = time.monotonic() + RUN_TIMEOUT
     try:
         while time.monotonic() < deadline:
@@ -336,7 +317,7 @@ def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_ru
     outcomes, hidden = [], []
     for phase in PHASES:
         log = tmp_path / f"killed-{phase}.log"
-        outcome = run_and_kill(log, phase, rng)
+        outcome = run_and_kill(log, zone, phase, rng)
         outcomes.append((phase, outcome))
         # Right after the crash: whatever is visible in the outbox is a whole extract.
         hidden += assert_no_partial_extract(zone.outbox_dir)
@@ -348,7 +329,7 @@ def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_ru
     assert sum(o == "killed" for _, o in outcomes) >= 2, outcomes
 
     log = tmp_path / "final.log"
-    proc = start_runner(log)
+    proc = start_runner(log, zone)
     try:
         code = proc.wait(timeout=RUN_TIMEOUT)
     finally:
@@ -362,7 +343,9 @@ def test_killed_runs_then_a_complete_run_equal_an_uninterrupted_run(zone, two_ru
     healed = sum(len(HEALED.findall(p.read_text(errors="replace")))
                  for p in tmp_path.glob("*.log"))
     assert healed >= 1, outcomes
-    with project_instance() as instance:
+    from penal_hub.orchestration.pipeline import hub_instance
+
+    with hub_instance(zone) as instance:
         import dagster as dg
 
         assert not instance.get_runs(dg.RunsFilter(statuses=[

@@ -4,7 +4,6 @@ against the simulator's truth."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pyarrow.parquet as pq
@@ -115,7 +114,7 @@ def test_the_extract_shows_every_waiting_order_of_the_truth(built_warehouse, hub
     [folder] = sorted(hub_settings.outbox_dir.glob("[0-9]*"))[-1:]
     with connect(str(built_warehouse), read_only=True) as warehouse:
         person_of_key = persons_by_key(warehouse, simulated / "truth")
-    ids = extract_person_ids(person_of_key, os.environ["HUB_PSEUDONYM_KEY"].encode())
+    ids = extract_person_ids(person_of_key, hub_settings.pseudonym_key.encode())
     person_of = {ids[key]: person for key, person in person_of_key.items()}
     executed_by = {"LIBERTAD": "EGRESO", "INGRESO": "INGRESO",
                    "FIN_PRISION_PREVENTIVA": "EGRESO_O_SENTENCIA"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from hub_env import hub_environment, run_dbt
+from hub_env import run_dbt, settings_for
 
 from penal_hub.connectors import land_all
 from penal_hub.contracts import feeds
@@ -26,22 +26,23 @@ def test_later_deliveries_stage_as_a_rebuild_does(simulated, built_warehouse, tm
     shutil.copytree(simulated / "landing", data / "landing")
     shutil.copy(built_warehouse, data / "warehouse.duckdb")
     landing = data / "landing"
-    with hub_environment(data, landing) as settings:
-        repeat_last_court_delivery(landing, "2025-01-12")
-        medio_libre = landing / feeds.SOURCES["inpe_medio_libre"][0]
-        corrected = max(medio_libre.iterdir())
-        correct_delivery(corrected, max(corrected.glob("*.jsonl")).name)
-        with connect(str(settings.warehouse)) as con:
-            statuses = {(r.source, r.fecha_corte): r.status
-                        for r in land_all(con, landing)}
-        assert statuses[("pj_resoluciones", "2025-01-12")] == "landed"
-        assert statuses[("inpe_medio_libre", corrected.name)] == "landed"
+    settings = settings_for(data, landing)
+    repeat_last_court_delivery(landing, "2025-01-12")
+    medio_libre = landing / feeds.SOURCES["inpe_medio_libre"][0]
+    corrected = max(medio_libre.iterdir())
+    correct_delivery(corrected, max(corrected.glob("*.jsonl")).name)
+    with connect(str(settings.warehouse)) as con:
+        statuses = {(r.source, r.fecha_corte): r.status
+                    for r in land_all(con, landing)}
+    assert statuses[("pj_resoluciones", "2025-01-12")] == "landed"
+    assert statuses[("inpe_medio_libre", corrected.name)] == "landed"
 
-        run_dbt("run", "--select", "path:models/staging", target_path=tmp_path / "incremental")
-        incremental = staging_rows(settings.warehouse)
-        run_dbt("run", "--select", "path:models/staging", "--full-refresh",
-                target_path=tmp_path / "rebuilt")
-        rebuilt = staging_rows(settings.warehouse)
+    run_dbt(settings, "run", "--select", "path:models/staging",
+            target_path=tmp_path / "incremental")
+    incremental = staging_rows(settings.warehouse)
+    run_dbt(settings, "run", "--select", "path:models/staging", "--full-refresh",
+            target_path=tmp_path / "rebuilt")
+    rebuilt = staging_rows(settings.warehouse)
 
     assert incremental == rebuilt
     with connect(str(settings.warehouse), read_only=True) as con:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
-from hub_env import hub_environment, run_dbt
+from hub_env import run_dbt
 from linkage import link_quality
 from truth_check import alert_differences, indicator_differences
 
@@ -95,9 +96,8 @@ def test_dbt_unit_tests_pass(engine, request, tmp_path):
     warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir()
     shutil.copyfile(built, warehouse)
-    with hub_environment(settings.data_dir, settings.landing_dir, HUB_WAREHOUSE=warehouse,
-                         HUB_POSTGRES_URL=settings.postgres_url or ""):
-        run_dbt("test", "--select", "test_type:unit", target_path=tmp_path)
+    run_dbt(replace(settings, warehouse=warehouse), "test", "--select", "test_type:unit",
+            target_path=tmp_path)
     results = json.loads((tmp_path / "run_results.json").read_text())["results"]
     passed = sorted(r["unique_id"] for r in results if r["status"] == "pass")
     expected = json.loads((tmp_path / "manifest.json").read_text())["unit_tests"]

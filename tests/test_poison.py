@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import pytest
-from hub_env import hub_environment
+from hub_env import settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults_idempotency import outbox_snapshot, warehouse_snapshot
@@ -252,8 +252,8 @@ def run_hub(hub_definitions, data: Path) -> dict:
 
     from penal_hub.orchestration.pipeline import run_all
 
-    with (hub_environment(data, data / "landing") as hub,
-          dg.DagsterInstance.ephemeral() as instance):
+    hub = settings_for(data, data / "landing")
+    with dg.DagsterInstance.ephemeral() as instance:
         report = run_all(hub_definitions.defs, instance, hub.landing_dir,
                          resources=hub_definitions.build_resources(hub), say=lambda _: None)
     return report

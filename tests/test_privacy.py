@@ -125,7 +125,7 @@ def tables_holding(con, text: str) -> list[str]:
 
 def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instance, hub_settings):
     """The HMAC key is in no event log, no metadata, no dbt log or compiled SQL, no table."""
-    key = os.environ["HUB_PSEUDONYM_KEY"]  # the tests' own key (conftest.hub_settings)
+    key = hub_settings.pseudonym_key  # the tests' own key (hub_env.hub_settings)
     assert key.startswith("test-pseudonym-key")
     runs = dagster_instance.get_runs()
     assert runs
@@ -143,7 +143,7 @@ def test_pseudonym_key_never_leaves_the_process(built_warehouse, dagster_instanc
 
 def test_pseudonym_key_is_in_no_postgres_table_or_function(postgres_pipeline) -> None:
     """On PostgreSQL the key is a session setting: no table, view or function body holds it."""
-    key = os.environ["HUB_PSEUDONYM_KEY"]
+    key = postgres_pipeline.pseudonym_key
     assert key.startswith("test-pseudonym-key")
     with connect(postgres_pipeline.warehouse_location, read_only=True) as con:
         assert tables_holding(con, key) == []
@@ -224,11 +224,29 @@ def test_the_extract_and_the_marts_share_no_person_identifier(con, hub_settings)
     assert not joins, f"columns that join the extract to the marts (values in common): {joins}"
 
     # Each person's identifier is keyed apart from, and stable with, the marts' key.
-    key = os.environ["HUB_PSEUDONYM_KEY"].encode()
+    key = hub_settings.pseudonym_key.encode()
     keyed = set(extract_person_ids((k for (k,) in con.execute(
         "select persona_key from wh.interop.persona").fetchall()), key).values())
     ids = {i for (i,) in con.execute("select distinct id_persona from extract").fetchall()}
     assert ids and ids <= keyed
+
+
+def test_dbt_profile_of_the_hub_holds_no_secret(postgres_pipeline) -> None:
+    """The profile the hub writes for dbt names the server, not the password or the key
+    (dbt's process gets them in its environment), and only its owner may read it."""
+    from urllib.parse import urlsplit
+
+    import yaml
+
+    profile = postgres_pipeline.data_dir / "dbt" / "profiles.yml"
+    text = profile.read_text()
+    written = yaml.safe_load(text)["penal_hub"]
+    assert written["target"] == "postgres"
+    postgres = written["outputs"]["postgres"]
+    assert postgres["host"] == urlsplit(postgres_pipeline.postgres_url).hostname
+    assert postgres["password"] == "{{ env_var('HUB_PG_PASSWORD', '') }}"  # looked up
+    assert postgres_pipeline.pseudonym_key not in text
+    assert profile.stat().st_mode & 0o077 == 0
 
 
 def test_dbt_without_the_key_refuses_to_key_persons(built_warehouse, tmp_path) -> None:

@@ -23,6 +23,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 from adbc_driver_manager import ProgrammingError
+from hub_env import TEST_PSEUDONYM_KEY
 from lxml import etree
 from postgres_server import clone_database, drop_database, login_url
 from validators import VALIDATORS, hub_verify_extract
@@ -53,6 +54,8 @@ from penal_hub.orchestration.quality.report import summaries, validation_dir
 from penal_hub.orchestration.resources import (
     AnalystDatabaseResource,
     OutboxResource,
+    PseudonymKey,
+    ReportsResource,
     WarehouseResource,
 )
 
@@ -87,11 +90,12 @@ def analysts(resources, gate_warehouse) -> Path | str:
 
 
 @pytest.fixture
-def resources(gate_warehouse, tmp_path, monkeypatch) -> dict:
-    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))  # validation reports go here
+def resources(gate_warehouse, tmp_path) -> dict:
     return {"warehouse": WarehouseResource(location=str(gate_warehouse)),
             "outbox": OutboxResource(root=str(tmp_path / "outbox")),
-            "analyst_db": AnalystDatabaseResource(root=str(tmp_path / "analyst.duckdb"))}
+            "analyst_db": AnalystDatabaseResource(root=str(tmp_path / "analyst.duckdb")),
+            "reports": ReportsResource(root=str(tmp_path / "data" / "reports")),
+            "pseudonym_key": PseudonymKey(TEST_PSEUDONYM_KEY)}
 
 
 def run_checks(resources: dict, *names: str) -> dg.ExecuteInProcessResult:
@@ -198,9 +202,9 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
     # The validation index lists the three runs of the gates, newest first, with verdicts.
-    runs = summaries(validation_dir())
+    runs = summaries(validation_dir(resources["reports"].path))
     assert [s.veredicto != "bloqueado" for s in runs] == [True, False, True]
-    assert runs[1].run_id in (validation_dir() / "index.html").read_text()
+    assert runs[1].run_id in (validation_dir(resources["reports"].path) / "index.html").read_text()
     if engine == "postgres":
         assert_published_on_postgres(analysts)
         return

@@ -20,11 +20,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import pytest
-from hub_env import hub_environment
+from hub_env import settings_for
 
-from penal_hub.core.settings import PACKAGE_DIR
 from penal_hub.simulator import simulate
 from penal_hub.simulator.redeliveries import correct_delivery
 from penal_hub.simulator.replay import Folder, deliver, differences, folders, replay, snapshot
@@ -36,10 +34,10 @@ COURT, REGISTRY, MEDIO_LIBRE = "pj_resoluciones", "inpe_registro", "inpe_medio_l
 
 def run_hub(data: Path, landing: Path, definitions) -> dict:
     """One `hub run` in this process, on an instance of the project's dagster.yaml."""
-    from penal_hub.orchestration.pipeline import run_all
+    from penal_hub.orchestration.pipeline import hub_instance, run_all
 
-    with hub_environment(data, landing) as settings, \
-            dg.DagsterInstance.from_config(str(PACKAGE_DIR)) as instance:
+    settings = settings_for(data, landing)
+    with hub_instance(settings) as instance:
         return run_all(definitions.defs, instance, landing,
                        resources=definitions.build_resources(settings), say=lambda _: None)
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from penal_hub.orchestration.publish.extract import READS
-from penal_hub.orchestration.transform.project import prepare_manifest
+from penal_hub.orchestration.transform.project import dbt_project
 
 
 @pytest.mark.parametrize("schema", ["interop", "marts"])
@@ -39,11 +39,12 @@ def test_the_analysts_database_keeps_the_comments(hub_settings, built_warehouse)
     assert uncommented == []
 
 
-def test_the_marts_say_which_columns_are_never_null(hub_settings, built_warehouse):
+def test_the_marts_say_which_columns_are_never_null(hub_settings, built_warehouse,
+                                                    hub_definitions):
     """A column the contract says is never null (a not_null constraint on the model) is NOT
     NULL in the warehouse and in the analysts' database, where their tools read the schema;
     the other columns stay nullable."""
-    manifest = json.loads(prepare_manifest().read_text())
+    manifest = json.loads(dbt_project.manifest_path.read_text())  # as hub_definitions made it
     contracted = {(node["name"], column["name"])
                   for node in manifest["nodes"].values()
                   if node["resource_type"] == "model" and node["fqn"][1] == "marts"
@@ -58,10 +59,10 @@ def test_the_marts_say_which_columns_are_never_null(hub_settings, built_warehous
         assert not_null == contracted, database
 
 
-def test_the_exposures_name_what_the_extract_and_the_report_read():
+def test_the_exposures_name_what_the_extract_and_the_report_read(hub_definitions):
     """dbt docs' lineage ends in the extract and the analysts' report, each exposure listing
     exactly the models its code reads, so a change to either shows in the docs."""
-    manifest = json.loads(prepare_manifest().read_text())
+    manifest = json.loads(dbt_project.manifest_path.read_text())  # as hub_definitions made it
     reads = {e["name"]: {node.rsplit(".", 1)[-1] for node in e["depends_on"]["nodes"]}
              for e in manifest["exposures"].values()}
     report_source = (Path(__file__).resolve().parents[1] / "penal_hub" / "orchestration" / "publish" / "report_html.py").read_text()

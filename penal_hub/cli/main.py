@@ -56,26 +56,23 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> Exit:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> Exit:
-    settings.export()  # again: `hub demo` has just written the landing zone
     say = progress(args)
     preflight.check_run(settings, rekey=args.rekey, say=say)
 
-    import dagster as dg
-
     from penal_hub.orchestration.transform.project import prepare_manifest
 
-    prepare_manifest()
-    from penal_hub.orchestration.definitions import defs
-    from penal_hub.orchestration.pipeline import run_all
+    prepare_manifest(settings)
+    from penal_hub.orchestration.definitions import build_resources, defs
+    from penal_hub.orchestration.pipeline import hub_instance, run_all
 
     say(f"landing zone: {settings.landing_dir}\nwarehouse:    {settings.warehouse_display}")
     started = time.perf_counter()
     # dagster-dbt echoes every dbt event to stdout whatever the log level: --quiet drops
     # stdout while the pipeline runs (Dagster's errors go to stderr).
-    with (dg.DagsterInstance.get() as instance, open(os.devnull, "w") as devnull,
+    with (hub_instance(settings) as instance, open(os.devnull, "w") as devnull,
           contextlib.redirect_stdout(devnull if args.verbosity < 0 else sys.stdout)):
-        report = run_all(defs, instance, settings.landing_dir, say=say,
-                         full_refresh=args.full_refresh,
+        report = run_all(defs, instance, settings.landing_dir, resources=build_resources(settings),
+                         say=say, full_refresh=args.full_refresh,
                          log_level=DAGSTER_LOG_LEVELS[args.verbosity])
     code = exit_code(report)
     if args.verbosity >= 0:
@@ -167,8 +164,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> Exit:
 # definitions explicitly, by area (orchestration/definitions.py). `dagster dev` serves
 # the same code location; the warning says nothing the operator can act on.
 SUPERSEDED_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
-PATH_VARIABLES = ("HUB_DATA_DIR", "HUB_LANDING_DIR", "HUB_WAREHOUSE", "HUB_OUTBOX_DIR",
-                  "HUB_ANALYST_DB", "HUB_DAGSTER_STORAGE", "HUB_DAGSTER_COMPUTE_LOGS")
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
@@ -176,14 +171,16 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> Exit:
     preflight.prepare_data_dir(settings)
     warnings = [w for w in (os.environ.get("PYTHONWARNINGS"), SUPERSEDED_WARNING) if w]
     home = ui_home(settings)
-    os.environ.update(DAGSTER_HOME=str(home), PYTHONWARNINGS=",".join(warnings))
-    # It runs in its home: in the checkout, Dagster would warn that the dagster.yaml there
-    # is not DAGSTER_HOME's. Paths given relative to where `hub ui` started are made whole.
-    os.environ.update({name: str(Path(os.environ[name]).absolute())
-                       for name in PATH_VARIABLES if os.environ.get(name)})
+    # `dagster dev` and the processes it starts read the settings from this environment
+    # (definitions.py), every path made whole: it runs in its home, not where `hub ui`
+    # started. (In the checkout, Dagster would warn that the dagster.yaml there is not
+    # DAGSTER_HOME's.)
+    env = {**settings.child_env(), "DAGSTER_HOME": str(home),
+           "PYTHONWARNINGS": ",".join(warnings)}
     os.chdir(home)
-    os.execvp("dagster", ["dagster", "dev", "-w", str(PACKAGE_DIR / "workspace.yaml"),
-                          "-h", args.host, "-p", str(args.port)])
+    dagster = Path(sys.executable).parent / "dagster"
+    os.execve(dagster, [str(dagster), "dev", "-w", str(PACKAGE_DIR / "workspace.yaml"),
+                        "-h", args.host, "-p", str(args.port)], env)
 
 
 def ui_home(settings: Settings) -> Path:
@@ -309,9 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("NO_COLOR", "1")
     try:
         os.umask(permissions.umask())
-        settings = Settings.from_env()
-        settings.export()
-        return args.func(args, settings)
+        return args.func(args, Settings.from_env())
     except (preflight.OperatorError, permissions.UnknownGroup) as problem:
         print(f"hub: {problem}", file=sys.stderr)
         return Exit.OPERATOR

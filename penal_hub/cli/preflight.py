@@ -48,7 +48,8 @@ def check_run(settings: Settings, rekey: bool = False, say: Callable[[str], None
         check_warehouse_path(settings.warehouse, settings.data_dir)
         wait_seconds = lock_wait_seconds()
         prepare_data_dir(settings)
-        check_duckdb_warehouse(settings.warehouse, wait_seconds, rekey, say)
+        check_duckdb_warehouse(settings.warehouse, settings.pseudonym_key, wait_seconds, rekey,
+                               say)
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -69,8 +70,8 @@ def prepare_data_dir(settings: Settings) -> None:
 
 def check_key(settings: Settings, say: Callable[[str], None]) -> None:
     """A key that resists guessing; on a simulated landing zone, the demo key may stand in
-    (Settings.export sets it there when no key is set)."""
-    key = os.environ.get("HUB_PSEUDONYM_KEY")
+    (Settings.pseudonym_key is the demo key there when no key is set)."""
+    key = settings.pseudonym_key
     if settings.simulated and key == DEMO_PSEUDONYM_KEY:
         say(f"pseudonym key: the demo key, for the simulated landing zone {settings.landing_dir}")
         return
@@ -123,7 +124,7 @@ def lock_wait_seconds() -> float:
     return seconds
 
 
-def check_duckdb_warehouse(warehouse: Path, wait_seconds: float, rekey: bool,
+def check_duckdb_warehouse(warehouse: Path, key: str, wait_seconds: float, rekey: bool,
                            say: Callable[[str], None]) -> None:
     """Open the warehouse as its writer, waiting up to `wait_seconds` for other sessions
     (an analyst's read-only session holds a lock too), and check its key."""
@@ -154,7 +155,7 @@ def check_duckdb_warehouse(warehouse: Path, wait_seconds: float, rekey: bool,
         keyed = con.execute(KEYED_PERSONS_SQL).fetchall() if _has_persons(con) else []
     finally:
         con.close()
-    check_same_key(keyed, str(warehouse), rekey)
+    check_same_key(keyed, str(warehouse), key, rekey)
 
 
 def check_postgres(settings: Settings, rekey: bool) -> None:
@@ -171,16 +172,16 @@ def check_postgres(settings: Settings, rekey: bool) -> None:
         raise OperatorError(f"warehouse {settings.warehouse_display} cannot be reached "
                             f"({_first_line(e)}): check HUB_POSTGRES_URL and that the server "
                             "accepts this user") from None
-    check_same_key(keyed, settings.warehouse_display, rekey)
+    check_same_key(keyed, settings.warehouse_display, settings.pseudonym_key, rekey)
 
 
-def check_same_key(keyed: list[tuple[str, str, str]], where: str, rekey: bool) -> None:
+def check_same_key(keyed: list[tuple[str, str, str]], where: str, key: str, rekey: bool) -> None:
     """Refuse a run that would re-key every person by accident (a mistyped or rotated key):
     only `hub run --rekey` may."""
     if rekey or not keyed:
         return
-    key = os.environ["HUB_PSEUDONYM_KEY"].encode("utf-8")
-    if not any(pseudonym(f"DOC:{tipo}:{numero}", key) == persona_key
+    encoded = key.encode("utf-8")
+    if not any(pseudonym(f"DOC:{tipo}:{numero}", encoded) == persona_key
                for persona_key, tipo, numero in keyed):
         raise OperatorError(f"warehouse {where} was keyed with another HUB_PSEUDONYM_KEY: set "
                             "the key it was built with, or rotate keys on purpose with "

@@ -2,7 +2,8 @@
 
 A person key is HMAC-SHA256 of the person's canonical identity under a secret
 key (HUB_PSEUDONYM_KEY): stable across runs, not reversible without the key.
-The key never leaves this process: it is not written to logs or metadata.
+The hub gives dbt's process the key in its environment (core/settings.py, dbt_secrets);
+it never leaves that process: it is not written to logs or metadata.
 Without the key, the models that key persons fail: a default would silently re-key them.
 """
 

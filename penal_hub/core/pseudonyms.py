@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,14 +29,6 @@ EXTRACT_KEY_LABEL = b"hub:estado-ejecucion:idPersona"
 
 def pseudonym(identity: str, key: bytes) -> str:
     return hmac.new(key, identity.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def pseudonym_key() -> bytes:
-    """HUB_PSEUDONYM_KEY, which `hub` sets or checks before any work (cli/preflight.py)."""
-    key = os.environ.get("HUB_PSEUDONYM_KEY")
-    if not key:
-        raise RuntimeError(f"HUB_PSEUDONYM_KEY is not set: {FIX}")
-    return key.encode("utf-8")
 
 
 def extract_person_ids(persona_keys: Iterable[str], key: bytes) -> dict[str, str]:

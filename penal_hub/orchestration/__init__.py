@@ -1,9 +1,5 @@
 """Dagster code of the hub, by area: ingest, transform, quality, publish.
 
-Importing it fills in the hub's environment defaults (core/settings.py), so dbt's
-profile, the resources and every subprocess see the same paths.
+Importing it changes nothing in the environment: the resources are built from the hub's
+Settings (definitions.py), and dbt is handed its configuration (transform/project.py).
 """
-
-from penal_hub.core.settings import Settings
-
-Settings.from_env().export()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dagster as dg
+import yaml
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -22,6 +24,7 @@ from dagster._core.storage.tags import (
 
 from penal_hub import connectors
 from penal_hub.contracts import feeds
+from penal_hub.core.settings import Settings
 from penal_hub.orchestration.automation.dead_runs import (
     heal_dead_runs,
     in_process_tags,
@@ -33,6 +36,26 @@ from penal_hub.orchestration.publish.marts import BLOCKED, publication_state
 from penal_hub.orchestration.quality.checks import import_gx_ahead
 from penal_hub.orchestration.quality.gate import decide, sources_waiting
 from penal_hub.orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+
+
+def hub_instance(settings: Settings) -> dg.DagsterInstance:
+    """The Dagster instance of the settings' DAGSTER_HOME (its dagster.yaml), with the
+    settings' folders wherever that file names one by environment variable
+    (HUB_DAGSTER_STORAGE, ...): the folders `hub ui` gives its processes, and no environment
+    changed. Other variables it names (a PostgreSQL storage's) are read as Dagster does."""
+    values = settings.dagster_env()
+
+    def resolved(node):
+        if isinstance(node, dict):
+            if node.keys() == {"env"} and node["env"] in values:
+                return values[node["env"]]
+            return {key: resolved(value) for key, value in node.items()}
+        return [resolved(value) for value in node] if isinstance(node, list) else node
+
+    home = settings.dagster_home
+    config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
+    # Each section given replaces the file's: the whole file, resolved.
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=resolved(config)))
 
 
 def register_deliveries(instance: dg.DagsterInstance,

@@ -1,25 +1,26 @@
-"""Resources shared by every area: the warehouse, the landing zone and the outbox."""
+"""Resources shared by every area: the warehouse, the landing zone, the outbox, the
+analysts' database, the reports' folder and the pseudonym key (definitions.py builds them
+from the hub's Settings)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
 from penal_hub.core import warehouse
-from penal_hub.core.settings import Settings
+from penal_hub.core.pseudonyms import FIX
 from penal_hub.core.warehouse import Warehouse
 
 # Every step that writes the warehouse runs in this pool (limit 1 in dagster.yaml): DuckDB
 # has one writer at a time.
 WAREHOUSE_POOL = "warehouse"
-
-
-def warehouse_kind() -> str:
-    """The warehouse's engine, as a Dagster kind tag on the assets that live in it."""
-    return "postgres" if Settings.from_env().postgres_url else "duckdb"
+# The kind tag of the assets that live in the warehouse, until definitions.py names the
+# engine its settings use (duckdb or postgres), which the decorators cannot know.
+IN_WAREHOUSE = "warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -72,3 +73,26 @@ class AnalystDatabaseResource(dg.ConfigurableResource):
         PostgreSQL the warehouse's own database, which the role hub_analyst may read only
         there (deploy/postgres/setup.sql)."""
         return warehouse.location if warehouse.is_postgres else self.root
+
+
+class ReportsResource(dg.ConfigurableResource):
+    """Where the HTML reports go ($HUB_DATA_DIR/reports): `validation/` and `analyst/`."""
+
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """The pseudonym key (HUB_PSEUDONYM_KEY, core/pseudonyms.py). A plain object, not a
+    configurable resource: Dagster shows a resource's configuration, and shows nothing of it."""
+
+    key: str | None = field(repr=False)
+
+    def encoded(self) -> bytes:
+        if not self.key:
+            raise RuntimeError(f"HUB_PSEUDONYM_KEY is not set: {FIX}")
+        return self.key.encode("utf-8")

@@ -137,8 +137,8 @@ def hub_run_process(checkout: Path, data: Path, landing: Path, key: str) -> tupl
     wall seconds and CPU seconds (user + system over the process tree: dbt, the parsing
     workers). CPU seconds hardly move with the machine's load; wall seconds do.
 
-    Every other path derives from the data folder: what this process's imports exported
-    (the hub's defaults) is dropped, or two data folders would share one Dagster instance."""
+    Every other path derives from the data folder: the hub's variables of this process's
+    environment are dropped, or two data folders would share one Dagster instance."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("HUB_", "VIRTUAL_ENV")) and name != "DAGSTER_HOME"}
     env.update(HUB_DATA_DIR=str(data), HUB_LANDING_DIR=str(landing), HUB_PSEUDONYM_KEY=key)

@@ -20,10 +20,10 @@ from penal_hub.connectors.delivery import ALREADY_LANDED
 from penal_hub.contracts import feeds
 from penal_hub.contracts.feeds import SOURCE_TABLES
 from penal_hub.orchestration.resources import (
+    IN_WAREHOUSE,
     WAREHOUSE_POOL,
     LandingZoneResource,
     WarehouseResource,
-    warehouse_kind,
 )
 
 RECONCILED_CHECK = "landed_plus_quarantined_equals_manifest"
@@ -32,12 +32,12 @@ LEDGER_KEY = dg.AssetKey(["raw", "deliveries"])
 QUARANTINE_KEY = dg.AssetKey(["raw", "quarantine"])
 
 landing_ledger = dg.AssetSpec(
-    LEDGER_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+    LEDGER_KEY, group_name="raw", kinds={"python", IN_WAREHOUSE}, owners=[OWNER],
     description="raw.deliveries: one row per delivery seen (landed, refused, superseded, "
                 "incomplete), with its reason. Written by every land asset; materialised by "
                 "the landing that changed it.")
 landing_quarantine = dg.AssetSpec(
-    QUARANTINE_KEY, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+    QUARANTINE_KEY, group_name="raw", kinds={"python", IN_WAREHOUSE}, owners=[OWNER],
     description="raw.quarantine: every record a landing rejected, with its delivery, file, "
                 "line and reason. Written by every land asset with the ledger, in the same "
                 "transaction; materialised with it.")
@@ -61,7 +61,7 @@ def build_raw_asset(source: str) -> dg.AssetsDefinition:
         name=f"land_{source}",
         # Skippable: a run that lands nothing new (its deliveries were landed already, or
         # it only logs folders still being written) records no materialisation.
-        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", warehouse_kind()}, owners=[OWNER],
+        specs=[dg.AssetSpec(key, group_name="raw", kinds={"python", IN_WAREHOUSE}, owners=[OWNER],
                             description=description, skippable=True) for key in keys],
         partitions_def=partitions_for(source),
         backfill_policy=dg.BackfillPolicy.single_run(),

@@ -34,13 +34,18 @@ import pyarrow.parquet as pq
 from lxml import etree
 
 from penal_hub.core.permissions import fsync_dir, private_dir, write_private
-from penal_hub.core.pseudonyms import extract_person_ids, pseudonym_key
+from penal_hub.core.pseudonyms import extract_person_ids
 from penal_hub.core.verify_extract import MANIFEST_FILE, stream_cases
 from penal_hub.core.warehouse import Warehouse
 from penal_hub.orchestration.conditions import FOLLOW_UPSTREAM
 from penal_hub.orchestration.quality.checks import CHECKS, Verdict
 from penal_hub.orchestration.quality.gate import decide, gated_deps
-from penal_hub.orchestration.resources import WAREHOUSE_POOL, OutboxResource, WarehouseResource
+from penal_hub.orchestration.resources import (
+    WAREHOUSE_POOL,
+    OutboxResource,
+    PseudonymKey,
+    WarehouseResource,
+)
 
 NAMESPACE = "urn:pe:gob:inpe:interop:estado-ejecucion:2"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
@@ -486,7 +491,9 @@ def publish(outbox: Path, cutoff: date, files: dict[str, bytes], revision: int) 
                  "manifest), published only if every blocking check's stored verdict passed."),
 )
 def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                             outbox: OutboxResource) -> Iterator[dg.MaterializeResult]:
+                             outbox: OutboxResource,
+                             pseudonym_key: dg.ResourceParam[PseudonymKey]
+                             ) -> Iterator[dg.MaterializeResult]:
     run_id = context.run.run_id
     with warehouse.connect(read_only=True) as con:
         decision = decide(con)
@@ -503,7 +510,7 @@ def estado_ejecucion_extract(context: dg.AssetExecutionContext, warehouse: Wareh
                           "verdicts": "SELECT * FROM audit.check_verdicts "
                                       "ORDER BY checked_at DESC"})
         cutoff = decision.cutoff
-        rows = build_rows(con, cutoff, pseudonym_key())
+        rows = build_rows(con, cutoff, pseudonym_key.encoded())
         deliveries = [d for (d,) in con.rows("SELECT delivery_id FROM raw.deliveries WHERE "
                                               "status = 'landed' ORDER BY delivery_id")]
     revision = next_revision(outbox.path, cutoff)

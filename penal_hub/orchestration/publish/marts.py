@@ -43,10 +43,10 @@ from penal_hub.core.warehouse import DuckDBWarehouse, Warehouse, connect, is_pos
 from penal_hub.orchestration.conditions import FOLLOW_UPSTREAM
 from penal_hub.orchestration.quality.gate import Decision, decide, gated_deps
 from penal_hub.orchestration.resources import (
+    IN_WAREHOUSE,
     WAREHOUSE_POOL,
     AnalystDatabaseResource,
     WarehouseResource,
-    warehouse_kind,
 )
 from penal_hub.orchestration.transform.assets import hub_dbt_models
 
@@ -257,7 +257,7 @@ def _swap(con: Warehouse, drop: list[str], rename: list[str]) -> None:
     output_required=False,  # nothing is materialised while the hub waits for a source
     group_name="publication",
     automation_condition=FOLLOW_UPSTREAM,
-    kinds={warehouse_kind()},
+    kinds={IN_WAREHOUSE},
     owners=["team:analytics"],
     description="What analysts read, schema marts ($HUB_ANALYST_DB; on PostgreSQL the "
                 "warehouse's schema marts, role hub_analyst): the marts of the last build "

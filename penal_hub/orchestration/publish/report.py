@@ -13,11 +13,14 @@ import shutil
 import dagster as dg
 
 from penal_hub.core.permissions import private_dir, restrict
-from penal_hub.core.settings import Settings
 from penal_hub.orchestration.conditions import FOLLOW_UPSTREAM
 from penal_hub.orchestration.publish.marts import analyst_database
 from penal_hub.orchestration.publish.report_html import render_report
-from penal_hub.orchestration.resources import AnalystDatabaseResource, WarehouseResource
+from penal_hub.orchestration.resources import (
+    AnalystDatabaseResource,
+    ReportsResource,
+    WarehouseResource,
+)
 
 
 @dg.asset(
@@ -30,10 +33,11 @@ from penal_hub.orchestration.resources import AnalystDatabaseResource, Warehouse
                 "published marts ($HUB_DATA_DIR/reports/analyst/<run_id>.html and latest.html).",
 )
 def analyst_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                   analyst_db: AnalystDatabaseResource) -> dg.MaterializeResult:
+                   analyst_db: AnalystDatabaseResource,
+                   reports: ReportsResource) -> dg.MaterializeResult:
     # The published marts: the analysts' file, or on PostgreSQL the warehouse's schema marts.
     marts = analyst_db.location(warehouse)
-    folder = private_dir(Settings.from_env().data_dir / "reports" / "analyst")
+    folder = private_dir(reports.path / "analyst")
     out = folder / f"{context.run.run_id}.html"
     points = render_report(marts, out)
     restrict(out)

@@ -32,6 +32,7 @@ from penal_hub.orchestration.quality.report import validation_dir, write_validat
 from penal_hub.orchestration.resources import (
     WAREHOUSE_POOL,
     AnalystDatabaseResource,
+    ReportsResource,
     WarehouseResource,
 )
 
@@ -74,14 +75,15 @@ def _result(o: CheckOutcome, report: Path, run_id: str) -> dg.AssetCheckResult:
     description="The GX suites of contracts/expectations; verdicts stored in audit.check_verdicts.",
 )
 def quality_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-                  analyst_db: AnalystDatabaseResource) -> Iterator[dg.AssetCheckResult]:
+                  analyst_db: AnalystDatabaseResource,
+                  reports: ReportsResource) -> Iterator[dg.AssetCheckResult]:
     selected = {key.name for key in context.selected_asset_check_keys}
     names = [name for name in CHECKS if name in selected]
     run_id = context.run.run_id
     with warehouse.connect(read_only=True) as con:
         cutoff = latest_cutoff(con)
         outcomes = check(con, names)
-    report = write_validation_report(validation_dir(), run_id, cutoff, outcomes)
+    report = write_validation_report(validation_dir(reports.path), run_id, cutoff, outcomes)
     with warehouse.connect() as con:
         quarantined = record(con, run_id, cutoff, outcomes, report)
     if any(o.suite.blocking and not o.passed for o in outcomes):

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from penal_hub.core.permissions import private_dir, restrict
-from penal_hub.core.settings import Settings
 from penal_hub.orchestration.publish.report_html import STYLE, format_number
 from penal_hub.orchestration.quality.checks import EXAMPLES, observed_text
 
@@ -41,8 +40,9 @@ pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; text-align: lef
 """
 
 
-def validation_dir() -> Path:
-    return Settings.from_env().data_dir / "reports" / "validation"
+def validation_dir(reports: Path) -> Path:
+    """The validation reports' folder in the reports' folder (ReportsResource)."""
+    return reports / "validation"
 
 
 def count(n: int, singular: str, plural: str) -> str:

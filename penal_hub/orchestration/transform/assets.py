@@ -8,17 +8,16 @@ one it judges in `config(meta={'dagster': {'ref': {'name': ...}}})` (else dagste
 records its result as an observation), and its description is its leading comment; a
 generic test's description says what it asserts, unless the yml gives one.
 dbt runs as the CLI subprocess DbtCliResource starts (it releases DuckDB's lock
-when it ends), in the warehouse pool.
+when it ends), configured by the `dbt` resource (transform/project.py), in the warehouse pool.
 """
 
 
-import os
 import shutil
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 from pydantic import Field
 
 from penal_hub.orchestration.conditions import (
@@ -27,8 +26,8 @@ from penal_hub.orchestration.conditions import (
     FOLLOW_UPSTREAM,
 )
 from penal_hub.orchestration.ingest.assets import LEDGER_KEY
-from penal_hub.orchestration.resources import WAREHOUSE_POOL, warehouse_kind
-from penal_hub.orchestration.transform.project import dbt_project
+from penal_hub.orchestration.resources import IN_WAREHOUSE, WAREHOUSE_POOL
+from penal_hub.orchestration.transform.project import DbtResource, dbt_project
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "interop": "interop", "marts": "marts",
                 "extracto": "publication", "audit": "quality"}
@@ -53,7 +52,7 @@ class HubDbtTranslator(DagsterDbtTranslator):
             automation_condition=FOLLOW_UPSTREAM if deps else BUILD_WHILE_MISSING,
             group_name=LAYER_GROUPS.get(layer, layer),
             owners=LAYER_OWNERS.get(layer, ["team:data-engineering"]),
-            kinds={"dbt", warehouse_kind()},
+            kinds={"dbt", IN_WAREHOUSE},
         )
 
 
@@ -128,21 +127,21 @@ class DbtBuildConfig(dg.Config):
     dagster_dbt_translator=HubDbtTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def hub_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def hub_dbt_models(context: dg.AssetExecutionContext, dbt: dg.ResourceParam[DbtResource],
+                   config: DbtBuildConfig):
     # dbt's unit tests check the SQL, not the data: they run in the test suite
     # (tests/test_pipeline.py), not on every delivery, as dbt advises for production.
     args = ["build", "--exclude-resource-type", "unit_test"]
     # The automation builds what follows the sources delivered so far, a subset: a test that
     # also reads a model outside it waits until every model it reads is built ("cautious"),
     # rather than failing on a table not created yet. A whole build selects every test.
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "cautious")
-    invocation = dbt.cli(args + ["--full-refresh"] * config.full_refresh, context=context)
+    # (An environment variable, not --indirect-selection: dagster-dbt sets the variable itself
+    # when the checks it runs need another mode, and a flag would override it.)
+    invocation = dbt.cli(args + ["--full-refresh"] * config.full_refresh, context=context,
+                         env={"DBT_INDIRECT_SELECTION": "cautious"})
     try:
         yield from invocation.stream()
     finally:
         # dagster-dbt gives each invocation a target folder of its own (artifacts, compiled
         # SQL, dbt.log: 14 MB a build); its events and logs are in Dagster's storage by now.
         shutil.rmtree(invocation.target_path, ignore_errors=True)
-
-
-dbt_resource = DbtCliResource(project_dir=dbt_project)
