@@ -1,6 +1,7 @@
 """Compare this checkout with an earlier commit on the same simulated year, in one session.
 
-    uv run python bench/compare.py --baseline c30b0f5 [--scale 1] [--rounds 1] [--work /tmp/compare]
+    uv run python bench/compare.py --baseline c30b0f5 [--baseline 921f907 ...] [--scale 1]
+        [--rounds 1] [--work /tmp/compare]
 
 A figure measured on another day, on a machine doing other things, says little; a ratio
 to a baseline measured beside it says more. This checks the baseline commit out into a
@@ -9,7 +10,7 @@ then for each round runs both versions, one after the other, on copies of the sa
 landing zone: `hub run` over the whole year, then `hub run` after one new court delivery
 (as `hub bench` does). Each `hub run` is a new process with a fresh data folder. It
 reports wall seconds and CPU seconds (user + system over the process tree: dbt, the
-parsing workers), and this checkout's figures as ratios of the baseline's. Wall time
+parsing workers), and this checkout's figures as ratios of each baseline's. Wall time
 moves with the machine's load; CPU time hardly does, so on a shared machine compare that.
 """
 
@@ -64,7 +65,8 @@ def measure(tree: Path, landing: Path, data: Path) -> dict[str, tuple[float, flo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", required=True, help="a commit of this repository")
+    parser.add_argument("--baseline", required=True, action="append",
+                        help="a commit of this repository (again for more than one)")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seed", type=int, default=42)
@@ -72,8 +74,9 @@ def main() -> int:
     args = parser.parse_args()
     work = args.work.absolute()
     work.mkdir(parents=True, exist_ok=True)
-    trees = {f"baseline {args.baseline}": checkout(args.baseline, work / "baseline"),
-             "this checkout": PROJECT}
+    trees = {f"baseline {revision}": checkout(revision, work / f"baseline-{revision}")
+             for revision in args.baseline}
+    trees["this checkout"] = PROJECT
     source = work / "source"
     if not (source / "landing").exists():
         simulate(args.scale, args.seed, source)
@@ -81,7 +84,7 @@ def main() -> int:
     results: dict[str, list[dict]] = {name: [] for name in trees}
     for round_number in range(1, args.rounds + 1):
         for name, tree in trees.items():
-            figures = measure(tree, source / "landing", work / "runs" / name.split()[0])
+            figures = measure(tree, source / "landing", work / "runs" / name.replace(" ", "-"))
             results[name].append(figures)
             print(f"round {round_number}, {name}: " + "; ".join(
                 f"{what} {wall:.0f} s ({cpu:.0f} s CPU, exit {code})"
@@ -96,8 +99,11 @@ def main() -> int:
         for name in trees:
             wall, cpu, code = best[name][what]
             print(f"| {what} | {name} | {wall:.0f} | {cpu:.0f} |" + ("" if code == 0 else " FAILED"))
-        baseline, current = (best[name][what] for name in trees)
-        print(f"| {what} | ratio | {current[0] / baseline[0]:.2f} | {current[1] / baseline[1]:.2f} |")
+        current = best["this checkout"][what]
+        for revision in args.baseline:
+            baseline = best[f"baseline {revision}"][what]
+            print(f"| {what} | ratio to {revision} | {current[0] / baseline[0]:.2f} | "
+                  f"{current[1] / baseline[1]:.2f} |")
     return 0 if all(f[2] == 0 for b in best.values() for f in b.values()) else 1
 
 
