@@ -9,7 +9,7 @@ Plain Python (no Dagster), one module per source on top of `penal_hub.connectors
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from penal_hub.connectors.delivery import (
 from penal_hub.connectors.delivery import log_incomplete as delivery_log_incomplete
 from penal_hub.connectors.postgres import land_in_postgres
 from penal_hub.connectors.warehouse import ensure_schema
+from penal_hub.connectors.workers import ProcessReaders
 from penal_hub.contracts import feeds
 from penal_hub.core.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
@@ -185,7 +186,9 @@ def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None
              for source in CONNECTORS}
     with ExitStack() as stack:
         if len(files["pj_resoluciones"]) >= READ_AHEAD_MIN_FILES:
-            stack.enter_context(pj_resoluciones.parsing_ahead(files["pj_resoluciones"]))
+            parse = stack.enter_context(closing(ProcessReaders(pj_resoluciones.parse_here)))
+            stack.enter_context(reading_ahead(ReadingAhead(
+                files["pj_resoluciones"], parse, threads=2, lookahead=4)))
         # A registry delivery's next extract (its biggest file, internos.csv) is read while
         # the current delivery commits.
         threaded = [ReadingAhead(files[source], prepare, lookahead=lookahead)
