@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 
 from penal_hub.connectors import inpe_medio_libre, inpe_registro, pj_resoluciones
-from penal_hub.connectors.ahead import ReadingAhead, reading_ahead
+from penal_hub.connectors.ahead import IN_PLACE, Prefetcher, ReadingAhead
 from penal_hub.connectors.delivery import (
+    Connector,
     Delivery,
     DeliveryRefused,
-    LandFile,
     LandingResult,
     current_delivery_id,
     files_to_land,
@@ -34,10 +34,10 @@ from penal_hub.connectors.workers import ProcessReaders
 from penal_hub.contracts import feeds
 from penal_hub.core.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
-CONNECTORS: dict[str, LandFile] = {
-    "pj_resoluciones": pj_resoluciones.land_file,
-    "inpe_registro": inpe_registro.land_file,
-    "inpe_medio_libre": inpe_medio_libre.land_file,
+CONNECTORS: dict[str, Connector] = {
+    "pj_resoluciones": Connector(pj_resoluciones.parse_here, pj_resoluciones.land_file),
+    "inpe_registro": Connector(inpe_registro.Records.read, inpe_registro.land_file),
+    "inpe_medio_libre": Connector(inpe_medio_libre.read_lines, inpe_medio_libre.land_file),
 }
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "land_each",
     "log_incomplete",
     "plan_landing",
+    "prefetching",
 ]
 
 # Below this many court files to land, worker processes would cost more than they save
@@ -62,12 +63,15 @@ READ_AHEAD_MIN_FILES = 3
 Target = duckdb.DuckDBPyConnection | Warehouse
 
 
-def land_delivery(con: Target, delivery: Delivery) -> LandingResult:
-    """Land one complete delivery in one transaction (no-op if already landed).
+def land_delivery(con: Target, delivery: Delivery,
+                  prefetcher: Prefetcher = IN_PLACE) -> LandingResult:
+    """Land one complete delivery in one transaction (no-op if already landed), its files
+    taken from `prefetcher` when it read them ahead.
 
     Raises DeliveryRefused, after logging it in raw.deliveries, if the delivery is refused.
     """
-    return _on(con, lambda local: land(local, delivery, CONNECTORS[delivery.source]), delivery)
+    connector = CONNECTORS[delivery.source]
+    return _on(con, lambda local: land(local, delivery, connector, prefetcher), delivery)
 
 
 def log_incomplete(con: Target, delivery: Delivery) -> LandingResult:
@@ -85,17 +89,21 @@ def _duckdb(con: duckdb.DuckDBPyConnection | DuckDBWarehouse) -> duckdb.DuckDBPy
     return con.con if isinstance(con, DuckDBWarehouse) else con
 
 
-def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingResult]:
+def land_each(con: Target, deliveries: Sequence[Delivery],
+              prefetcher: Prefetcher | None = None) -> Iterator[LandingResult]:
     """Land these deliveries in order, one result each: a folder without its manifest is
     logged incomplete, a refusal is logged and returned (not raised). Meanwhile the next
-    files to land are prepared ahead (`penal_hub.connectors.ahead`)."""
-    with _reading_ahead(con, deliveries), _checkpointing_at_the_end(con):
+    files to land are prepared ahead by `prefetcher` (by default `prefetching`'s)."""
+    with ExitStack() as stack:
+        if prefetcher is None:
+            prefetcher = stack.enter_context(prefetching(con, deliveries))
+        stack.enter_context(_checkpointing_at_the_end(con))
         for delivery in deliveries:
             if not delivery.complete:
                 yield log_incomplete(con, delivery)
                 continue
             try:
-                yield land_delivery(con, delivery)
+                yield land_delivery(con, delivery, prefetcher)
             except DeliveryRefused as refusal:
                 yield refusal.result
 
@@ -172,29 +180,29 @@ def _logged_statuses(con: Target) -> dict[str, str]:
 
 
 @contextmanager
-def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
-    """Prepare the files of these deliveries ahead, in this order, skipping the deliveries
+def prefetching(con: Target, deliveries: Sequence[Delivery]) -> Iterator[Prefetcher]:
+    """A prefetcher of the files of these deliveries, in this order, skipping the deliveries
     already landed (their files are not read again): court files parsed by worker
     processes, registry and medio libre files read and split on a thread."""
     complete = [d for d in deliveries if d.complete]
     if not complete:
-        yield
+        yield IN_PLACE
         return
     landed = {delivery_id for delivery_id, status in _logged_statuses(con).items()
               if status == "landed"}
     files = {source: [f for d in complete if d.source == source for f in files_to_land(d, landed)]
              for source in CONNECTORS}
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # closed in reverse: each reading ahead before its readers
+        aheads = []
         if len(files["pj_resoluciones"]) >= READ_AHEAD_MIN_FILES:
             parse = stack.enter_context(closing(ProcessReaders(pj_resoluciones.parse_here)))
-            stack.enter_context(reading_ahead(ReadingAhead(
-                files["pj_resoluciones"], parse, threads=2, lookahead=4)))
+            aheads.append(ReadingAhead(files["pj_resoluciones"], parse, threads=2, lookahead=4))
         # A registry delivery's next extract (its biggest file, internos.csv) is read while
         # the current delivery commits.
-        threaded = [ReadingAhead(files[source], prepare, lookahead=lookahead)
-                    for source, prepare, lookahead in (
-                        ("inpe_registro", inpe_registro.Records.read, len(feeds.REGISTRY_FILES)),
-                        ("inpe_medio_libre", inpe_medio_libre.read_lines, 2))
-                    if len(files[source]) > 1]
-        stack.enter_context(reading_ahead(*threaded))
-        yield
+        aheads += [ReadingAhead(files[source], CONNECTORS[source].read, lookahead=lookahead)
+                   for source, lookahead in (("inpe_registro", len(feeds.REGISTRY_FILES)),
+                                             ("inpe_medio_libre", 2))
+                   if len(files[source]) > 1]
+        for ahead in aheads:
+            stack.callback(ahead.close)
+        yield Prefetcher(*aheads)

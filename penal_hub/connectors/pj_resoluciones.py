@@ -39,7 +39,6 @@ import pyarrow as pa
 from lxml import etree
 
 from penal_hub.connectors import row_rules
-from penal_hub.connectors.ahead import prepared
 from penal_hub.connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -113,11 +112,10 @@ _BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
 _ENCODING_NAMES = {"UTF8": "UTF-8", "ISO88591": "ISO-8859-1", "LATIN1": "ISO-8859-1"}
 
 
-def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
-    """Land one batch file: a malformed or hostile file is refused whole (the transaction
-    drops what it added); a Resolucion out of structure, or with a value that breaks its
-    rule, is quarantined."""
-    batches = prepared(path, entry, parse_here)
+def land_file(landing: Landing, entry: ManifestFile, batches: Iterator[pa.Table]) -> FileCounts:
+    """Land one batch file's rows (`parse_here`): a malformed or hostile file is refused
+    whole (the transaction drops what it added); a Resolucion out of structure, or with a
+    value that breaks its rule, is quarantined."""
     landed = quarantined = 0
     # One batch in flight: the connection is only ever used by the writer thread meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pj-insert") as writer:
