@@ -28,11 +28,11 @@ from penal_hub.connectors.delivery import (
     land,
 )
 from penal_hub.connectors.delivery import log_incomplete as delivery_log_incomplete
-from penal_hub.connectors.postgres import land_in_postgres
-from penal_hub.connectors.warehouse import ensure_schema
+from penal_hub.connectors.lander import lander
+from penal_hub.connectors.warehouse import as_warehouse, ensure_schema
 from penal_hub.connectors.workers import ProcessReaders
 from penal_hub.contracts import feeds
-from penal_hub.core.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from penal_hub.core.warehouse import Warehouse
 
 CONNECTORS: dict[str, Connector] = {
     "pj_resoluciones": Connector(pj_resoluciones.parse_here, pj_resoluciones.land_file),
@@ -71,22 +71,12 @@ def land_delivery(con: Target, delivery: Delivery,
     Raises DeliveryRefused, after logging it in raw.deliveries, if the delivery is refused.
     """
     connector = CONNECTORS[delivery.source]
-    return _on(con, lambda local: land(local, delivery, connector, prefetcher), delivery)
+    return lander(con).land(delivery, lambda local: land(local, delivery, connector, prefetcher))
 
 
 def log_incomplete(con: Target, delivery: Delivery) -> LandingResult:
     """Record that a folder has no manifest yet; its files are not read."""
-    return _on(con, lambda local: delivery_log_incomplete(local, delivery), delivery)
-
-
-def _on(con: Target, step, delivery: Delivery) -> LandingResult:
-    if isinstance(con, PostgresWarehouse):
-        return land_in_postgres(con, delivery, step)
-    return step(_duckdb(con))
-
-
-def _duckdb(con: duckdb.DuckDBPyConnection | DuckDBWarehouse) -> duckdb.DuckDBPyConnection:
-    return con.con if isinstance(con, DuckDBWarehouse) else con
+    return lander(con).land(delivery, lambda local: delivery_log_incomplete(local, delivery))
 
 
 def land_each(con: Target, deliveries: Sequence[Delivery],
@@ -97,7 +87,7 @@ def land_each(con: Target, deliveries: Sequence[Delivery],
     with ExitStack() as stack:
         if prefetcher is None:
             prefetcher = stack.enter_context(prefetching(con, deliveries))
-        stack.enter_context(_checkpointing_at_the_end(con))
+        stack.enter_context(lander(con).many())
         for delivery in deliveries:
             if not delivery.complete:
                 yield log_incomplete(con, delivery)
@@ -114,28 +104,6 @@ def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
     Refusals do not raise (their result says why); anything else (a bug, a full disk) does.
     """
     return list(land_each(con, find_deliveries(landing_root)))
-
-
-# While landing many deliveries, DuckDB checkpoints (compresses what was committed into
-# the database file) once at the end, on all cores, rather than after every delivery
-# whose write-ahead log passes the default 16 MB: a fifth less time for the registry.
-# Committed deliveries are safe in the log meanwhile.
-LANDING_CHECKPOINT_THRESHOLD = "1GB"
-
-
-@contextmanager
-def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
-    if isinstance(con, PostgresWarehouse):  # each delivery lands in its own in-memory DuckDB
-        yield
-        return
-    duck = _duckdb(con)
-    [(threshold,)] = duck.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
-    duck.execute(f"SET checkpoint_threshold = '{LANDING_CHECKPOINT_THRESHOLD}'")
-    try:
-        yield
-    finally:
-        duck.execute(f"SET checkpoint_threshold = '{threshold}'")
-    duck.execute("CHECKPOINT")  # after a failure, DuckDB checkpoints later by itself
 
 
 @dataclass(frozen=True)
@@ -172,7 +140,7 @@ def plan_landing(con: Target | None, deliveries: Sequence[Delivery]) -> LandingP
 
 def _logged_statuses(con: Target) -> dict[str, str]:
     """delivery id -> status in raw.deliveries (empty before the first landing)."""
-    warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+    warehouse = as_warehouse(con)
     if not warehouse.rows("SELECT 1 FROM information_schema.tables "
                           "WHERE table_schema = 'raw' AND table_name = 'deliveries'"):
         return {}
