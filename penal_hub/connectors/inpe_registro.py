@@ -14,11 +14,9 @@ while finding where they start, on a thread reading ahead when `land_each` lands
 Line numbers: DuckDB numbers records (a quoted field may span lines), so the
 physical line where each record starts is worked out from the bytes (`Records`): newlines
 inside quoted fields do not start a record, and blank lines are skipped by DuckDB
-but still counted in its numbering. DuckDB parses the bytes read and hashed (not the file
-again), each record prefixed with its line as a first field, so every row carries its
-line from the parse. Its hash is paired by position (POSITIONAL JOIN: DuckDB's rows come
-in file order); only a file where DuckDB rejected a record before others is landed
-again with each row joined to its record's hash by its line.
+but still counted in its numbering. DuckDB's rows come in file order, so each is paired
+with its record's line and hash by position (POSITIONAL JOIN); after a rejected record,
+the rows that follow are then given their own record's line and hash.
 
 A landed record with a field that breaks its rule (`penal_hub.contracts.feeds.REGISTRY_FIELDS`, and
 no control character anywhere) is then quarantined with its line, the field and why
@@ -33,6 +31,8 @@ import csv
 import hashlib
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,31 +56,49 @@ DUCKDB_ENCODINGS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1"}
 _DELIM, _QUOTE = feeds.CSV_DELIMITER.encode(), feeds.CSV_QUOTE.encode()
 _BOM = b"\xef\xbb\xbf"
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
-_LINE = "_line"  # the first field of `Records.numbered`
 
 
 def land_file(landing: Landing, entry: ManifestFile, records: Records) -> FileCounts:
     """Land one registry CSV (`Records.read`): its rows land or are quarantined with their
     physical line."""
     check_header(entry.name, records.text(0) if records.count else b"")
-    table = REGISTRY_TABLES[entry.name]
+    con, columns, table = landing.con, REGISTRY_COLUMNS[entry.name], REGISTRY_TABLES[entry.name]
+    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+    # DuckDB keeps the file's order: its n-th row is the n-th record it does not reject,
+    # which POSITIONAL JOIN pairs with the n-th record found in the bytes (its line and
+    # hash). `_parsed` tells DuckDB's rows from the padding of a shorter side; a row
+    # DuckDB sees beyond the records found gets no line (0), and refuses the file below.
+    expected = records.accepted({})
+    lineage = pa.table({"line": records.lines(expected), "hash": records.hashes.take(expected)})
+    parsed = f"""(SELECT * EXCLUDE (_parsed, line, hash), coalesce(line, 0) AS _record_ordinal,
+                         coalesce(hash, ''::BYTEA) AS _record_hash
+                  FROM (SELECT *, true AS _parsed FROM read_csv(
+                            ?, columns = {{{spec}}}, header = true, auto_detect = false,
+                            delim = ?, quote = ?, escape = ?, encoding = ?, strict_mode = true,
+                            store_rejects = true, rejects_table = '_registry_rejects',
+                            rejects_scan = '_registry_reject_scans'))
+                  POSITIONAL JOIN _registry_lineage WHERE _parsed)"""
     try:
-        with tempfile.NamedTemporaryFile(prefix="registry-", suffix=".csv") as numbered:
-            numbered.write(records.numbered)
-            numbered.flush()
-            landed, rejects = _insert(landing, entry, records, numbered.name, _BY_POSITION)
-            _refuse_unless_records_match(entry, records, landed, rejects)
-            kept = records.accepted(rejects)
-            if not np.array_equal(kept, records.accepted({})[:len(kept)]):
-                # DuckDB's rows after a rejected record were paired with the records after
-                # theirs: the file lands again, each row joined to its record by the line it
-                # carries (a join that makes the insert twice as costly, so only then).
-                landing.con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE _delivery_id = ? "
-                                    "AND _file = ?", [landing.delivery_id, entry.name])
-                landed, rejects = _insert(landing, entry, records, numbered.name, _BY_LINE)
+        with (landing.staged("_registry_lineage", lineage),
+              _readable_by_duckdb(entry, records) as (readable, encoding)):
+            landed = landing.insert(table, columns, parsed, entry.name, [
+                str(readable), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
     except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
         reason = str(e).splitlines()[0]
         raise DeliveryRefused(f"{entry.name}: not readable as one CSV file ({reason})") from None
+    # DuckDB's `line` is the record number (header = 1, blank lines counted but skipped);
+    # a record may fail on several columns but is quarantined once.
+    rejects = dict(con.execute("SELECT line, lower(replace(min(error_type), ' ', '_')) FROM "
+                               "_registry_rejects GROUP BY line").fetchall())
+    con.execute("DROP TABLE _registry_rejects; DROP TABLE _registry_reject_scans")
+    accepted = records.accepted(rejects)
+    # DuckDB may see more records than the bytes show (e.g. a lone CR it reads as a line
+    # end): then its rows or its rejected record numbers do not match the file's records.
+    if landed != len(accepted) or any(number > records.count for number in rejects):
+        raise DeliveryRefused(f"{entry.name}: DuckDB parsed {landed} rows and rejected "
+                              f"{len(rejects)}, but {len(expected)} records are found in the "
+                              "file: cannot tell their line numbers")
+    _realign(landing, table, entry.name, records, expected[:len(accepted)], accepted)
     quarantined = 0
     if rejects:
         numbers, reasons = zip(*sorted(rejects.items()), strict=True)
@@ -94,58 +112,6 @@ def land_file(landing: Landing, entry: ManifestFile, records: Records) -> FileCo
         landing, table, entry.name, _relation(entry.name), _FIRST_FAILURE[entry.name],
         raw_text=lambda lines: [records.text(i).decode() for i in records.at_lines(lines)])
     return FileCounts(landed - invalid, quarantined + invalid)
-
-
-# Each row DuckDB parses carries the physical line its record starts on (`Records.numbered`);
-# its hash is its record's, paired by position (the n-th row DuckDB keeps with the n-th
-# record it is expected to keep: right unless it rejected one) or joined by that line.
-# A row DuckDB sees that starts no record found in the bytes (e.g. after a lone CR it reads
-# as a line end) gets no line (0) nor hash, and refuses the file
-# (`_refuse_unless_records_match`).
-_READ = """read_csv(?, columns = {columns}, header = true, auto_detect = false, delim = ?,
-                    quote = ?, escape = ?, encoding = ?, strict_mode = true,
-                    store_rejects = true, rejects_table = '_registry_rejects',
-                    rejects_scan = '_registry_reject_scans')"""
-_BY_POSITION = ("(SELECT *, true AS _parsed FROM {read}) POSITIONAL JOIN _registry_lineage "
-                "WHERE _parsed")
-_BY_LINE = f"{{read}} LEFT JOIN _registry_lineage ON line = try_cast({_LINE} AS BIGINT)"
-
-
-def _insert(landing: Landing, entry: ManifestFile, records: Records, numbered: str,
-            pairing: str) -> tuple[int, dict[int, str]]:
-    """Land the file's rows, each with its line and hash as `pairing` finds them; return how
-    many, and the reasons DuckDB rejected records for, by record number."""
-    columns = REGISTRY_COLUMNS[entry.name]
-    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in (_LINE, *columns))
-    kept = records.accepted({}) if pairing == _BY_POSITION else np.arange(records.count)
-    lineage = pa.table({"line": records.lines(kept), "hash": records.hashes.take(kept)})
-    read = _READ.format(columns=f"{{{spec}}}")
-    relation = f"""(SELECT * EXCLUDE ({_LINE}, line, hash),
-                           coalesce(try_cast({_LINE} AS BIGINT), 0) AS _record_ordinal,
-                           coalesce(hash, ''::BYTEA) AS _record_hash
-                    FROM {pairing.format(read=read)})"""
-    with landing.staged("_registry_lineage", lineage):
-        landed = landing.insert(REGISTRY_TABLES[entry.name], columns, relation, entry.name, [
-            numbered, feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE,
-            records.duckdb_encoding])
-    # DuckDB's `line` is the record number (header = 1, blank lines counted but skipped);
-    # a record may fail on several columns but is quarantined once.
-    rejects = dict(landing.con.execute(
-        "SELECT line, lower(replace(min(error_type), ' ', '_')) FROM _registry_rejects "
-        "GROUP BY line").fetchall())
-    landing.con.execute("DROP TABLE _registry_rejects; DROP TABLE _registry_reject_scans")
-    return landed, rejects
-
-
-def _refuse_unless_records_match(entry: ManifestFile, records: Records, landed: int,
-                                 rejects: dict[int, str]) -> None:
-    """DuckDB may see more records than the bytes show (e.g. a lone CR it reads as a line
-    end): then its rows or its rejected record numbers do not match the file's records."""
-    if (landed != len(records.accepted(rejects))
-            or any(number > records.count for number in rejects)):
-        raise DeliveryRefused(f"{entry.name}: DuckDB parsed {landed} rows and rejected "
-                              f"{len(rejects)}, but {len(records.accepted({}))} records are "
-                              "found in the file: cannot tell their line numbers")
 
 
 def _first_failure(name: str) -> str:
@@ -173,6 +139,21 @@ def _relation(name: str) -> str:
     return f"(SELECT *{lists}{counted} FROM {SCHEMA}.{REGISTRY_TABLES[name]} AS landed)"
 
 
+@contextmanager
+def _readable_by_duckdb(entry: ManifestFile, records: Records
+                        ) -> Iterator[tuple[Path, str]]:
+    """The file and the encoding DuckDB reads it in. DuckDB refuses a whole ISO-8859-1 file
+    for one byte 0x80-0x9F; such a file is read from a UTF-8 copy, where those bytes are
+    C1 control characters, which quarantine their records (`row_rules`)."""
+    if not records.c1_controls:
+        yield records.path, DUCKDB_ENCODINGS[entry.encoding]
+        return
+    with tempfile.NamedTemporaryFile(prefix="registry-", suffix=".csv") as copy:
+        copy.write(records.path.read_bytes().decode(DUCKDB_ENCODINGS[entry.encoding]).encode())
+        copy.flush()
+        yield Path(copy.name), "utf-8"
+
+
 @dataclass(frozen=True)
 class Records:
     """Where each record of a CSV file starts and ends, found on its bytes, the header first.
@@ -181,10 +162,9 @@ class Records:
     line ends: delimiter, quote and newline are single ASCII bytes in both encodings, so
     only the header and rejected records are ever decoded. Line bounds are offsets in
     `data`. `hashes` holds each record's `_record_hash`: the sha256 of its text there.
-    `numbered` is what DuckDB parses: the file's bytes with each record (but a blank line)
-    prefixed with the physical line it starts on and a delimiter, in `duckdb_encoding`.
     """
 
+    path: Path  # the file DuckDB reads
     data: bytes
     line_starts: np.ndarray
     line_ends: np.ndarray
@@ -192,24 +172,19 @@ class Records:
     starts: np.ndarray  # per record, its span in `data`, its inner newlines included
     ends: np.ndarray
     hashes: pa.Array
-    numbered: np.ndarray  # bytes
-    duckdb_encoding: str
+    c1_controls: bool  # an ISO-8859-1 file with bytes 0x80-0x9F
 
     @classmethod
     def read(cls, path: Path, entry: ManifestFile) -> Records:
         """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
         the previous file lands."""
-        sent = read_checked(path, entry)
-        duckdb_encoding = DUCKDB_ENCODINGS[entry.encoding]
+        data = read_checked(path, entry)
+        c1_controls = False
         if entry.encoding == "UTF-8":
-            parsed = data = sent.removeprefix(_BOM)
+            data = data.removeprefix(_BOM)
         else:  # the same record hashes alike whichever encoding it was sent in
-            parsed, data = sent, sent.decode(duckdb_encoding).encode("utf-8")
-            # DuckDB refuses a whole ISO-8859-1 file for one byte 0x80-0x9F; such a file is
-            # parsed in UTF-8, where those bytes are C1 control characters, which quarantine
-            # their records (`row_rules`).
-            if _C1_BYTES.search(sent) is not None:
-                parsed, duckdb_encoding = data, "utf-8"
+            c1_controls = _C1_BYTES.search(data) is not None
+            data = data.decode(DUCKDB_ENCODINGS[entry.encoding]).encode("utf-8")
         data = data.replace(b"\r\n", b"\n")
         newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
         line_ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
@@ -217,13 +192,8 @@ class Records:
         first_lines = np.flatnonzero(~_inside_quoted_fields(data, line_starts, line_ends))
         last_lines = np.append(first_lines[1:], len(line_starts)) - 1
         starts, ends = line_starts[first_lines], line_ends[last_lines]
-        blank = _blank(first_lines, line_starts, line_ends)
-        # Its lines start where `data`'s do unless transcoding or CRLF shifted them.
-        parsed_starts = line_starts if len(parsed) == len(data) else _line_starts(parsed)
-        return cls(data, line_starts, line_ends, first_lines, starts, ends,
-                   _hashes(data, starts, ends),
-                   _numbered(parsed, parsed_starts[first_lines[~blank]], first_lines[~blank]),
-                   duckdb_encoding)
+        return cls(path, data, line_starts, line_ends, first_lines, starts, ends,
+                   _hashes(data, starts, ends), c1_controls)
 
     @property
     def count(self) -> int:
@@ -244,46 +214,13 @@ class Records:
     def accepted(self, rejects: dict[int, str]) -> np.ndarray:
         """The records DuckDB lands, in file order: every record but the header, blank ones
         and the `rejects` (by record number, the header being 1)."""
-        keep = ~_blank(self.first_lines, self.line_starts, self.line_ends)
+        one_line = np.diff(self.first_lines, append=len(self.line_starts)) == 1
+        empty = (self.line_ends == self.line_starts)[self.first_lines]
+        keep = ~(one_line & empty)
         keep[:1] = False
         # DuckDB may number past the records found here: land_file refuses the file then.
         keep[[number - 1 for number in rejects if number <= self.count]] = False
         return np.flatnonzero(keep)
-
-
-def _blank(first_lines: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray
-           ) -> np.ndarray:
-    """Per record, whether it is a blank line (which DuckDB skips)."""
-    one_line = np.diff(first_lines, append=len(line_starts)) == 1
-    return one_line & (line_ends == line_starts)[first_lines]
-
-
-def _line_starts(parsed: bytes) -> np.ndarray:
-    newlines = np.flatnonzero(np.frombuffer(parsed, np.uint8) == ord("\n"))
-    return np.concatenate(([0], newlines + 1))
-
-
-def _numbered(parsed: bytes, starts: np.ndarray, first_lines: np.ndarray) -> np.ndarray:
-    """`parsed` with `<line>|` at each of `starts`, the offsets of these lines (0-based):
-    the first field DuckDB reads is then the physical line (1-based) its record starts on.
-
-    Vectorised (a Python loop over the records would cost more than finding them): every
-    line number is written zero-padded to the same width, so each prefix takes as many
-    bytes, and the file's bytes fill the rest of the output in order."""
-    source = np.frombuffer(parsed, np.uint8)
-    numbers = first_lines + 1
-    width = len(str(numbers[-1])) if len(numbers) else 1
-    prefixes = np.empty((len(numbers), width + 1), np.uint8)
-    prefixes[:, :width] = numbers[:, None] // 10 ** np.arange(width - 1, -1, -1) % 10 + ord("0")
-    prefixes[:, width] = _DELIM[0]
-    at = ((starts + np.arange(len(starts)) * (width + 1))[:, None]
-          + np.arange(width + 1)).ravel()  # where each prefix byte goes
-    out = np.empty(len(source) + prefixes.size, np.uint8)
-    from_source = np.ones(len(out), bool)
-    from_source[at] = False
-    out[at] = prefixes.ravel()
-    out[from_source] = source
-    return out
 
 
 def _hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
@@ -314,6 +251,23 @@ def _inside_quoted_fields(data: bytes, line_starts: np.ndarray, line_ends: np.nd
     if in_quotes:  # an unterminated quote runs to the end of the file
         inside[opened + 1] += 1
     return np.cumsum(inside[:-1]) > 0
+
+
+def _realign(landing: Landing, table: str, file: str, records: Records,
+             assumed: np.ndarray, accepted: np.ndarray) -> None:
+    """After a rejected record, DuckDB's rows were paired with the records after theirs:
+    give each the line and hash of its own record (`accepted`) instead (`assumed`)."""
+    moved = assumed != accepted
+    if not moved.any():
+        return
+    fix = pa.table({"provisional": records.lines(assumed[moved]),
+                    "line": records.lines(accepted[moved]),
+                    "hash": records.hashes.take(accepted[moved])})
+    with landing.staged("_registry_realigned", fix):
+        landing.con.execute(
+            f"UPDATE {SCHEMA}.{table} SET _record_ordinal = r.line, _record_hash = r.hash "
+            "FROM _registry_realigned r WHERE _delivery_id = ? AND _file = ? "
+            "AND _record_ordinal = r.provisional", [landing.delivery_id, file])
 
 
 def check_header(name: str, first_line: bytes) -> None:
