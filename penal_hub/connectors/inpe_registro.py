@@ -142,16 +142,17 @@ def _relation(name: str) -> str:
 @contextmanager
 def _readable_by_duckdb(entry: ManifestFile, records: Records
                         ) -> Iterator[tuple[Path, str]]:
-    """The file and the encoding DuckDB reads it in. DuckDB refuses a whole ISO-8859-1 file
-    for one byte 0x80-0x9F; such a file is read from a UTF-8 copy, where those bytes are
-    C1 control characters, which quarantine their records (`row_rules`)."""
-    if not records.c1_controls:
-        yield records.path, DUCKDB_ENCODINGS[entry.encoding]
-        return
+    """The bytes read and checked (not the file again, which its sender may have rewritten
+    since) as a file for DuckDB, and the encoding it reads them in. DuckDB refuses a whole
+    ISO-8859-1 file for one byte 0x80-0x9F; such a file is read in UTF-8, where those
+    bytes are C1 control characters, which quarantine their records (`row_rules`)."""
+    sent, encoding = records.sent, DUCKDB_ENCODINGS[entry.encoding]
+    if records.c1_controls:
+        sent, encoding = sent.decode(encoding).encode(), "utf-8"
     with tempfile.NamedTemporaryFile(prefix="registry-", suffix=".csv") as copy:
-        copy.write(records.path.read_bytes().decode(DUCKDB_ENCODINGS[entry.encoding]).encode())
+        copy.write(sent)
         copy.flush()
-        yield Path(copy.name), "utf-8"
+        yield Path(copy.name), encoding
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Records:
     `data`. `hashes` holds each record's `_record_hash`: the sha256 of its text there.
     """
 
-    path: Path  # the file DuckDB reads
+    sent: bytes  # the file as read and checked: what DuckDB parses
     data: bytes
     line_starts: np.ndarray
     line_ends: np.ndarray
@@ -178,7 +179,7 @@ class Records:
     def read(cls, path: Path, entry: ManifestFile) -> Records:
         """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
         the previous file lands."""
-        data = read_checked(path, entry)
+        sent = data = read_checked(path, entry)
         c1_controls = False
         if entry.encoding == "UTF-8":
             data = data.removeprefix(_BOM)
@@ -192,7 +193,7 @@ class Records:
         first_lines = np.flatnonzero(~_inside_quoted_fields(data, line_starts, line_ends))
         last_lines = np.append(first_lines[1:], len(line_starts)) - 1
         starts, ends = line_starts[first_lines], line_ends[last_lines]
-        return cls(path, data, line_starts, line_ends, first_lines, starts, ends,
+        return cls(sent, data, line_starts, line_ends, first_lines, starts, ends,
                    _hashes(data, starts, ends), c1_controls)
 
     @property

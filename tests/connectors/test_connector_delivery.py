@@ -369,7 +369,7 @@ def test_landing_many_deliveries_checkpoints_once_at_the_end(con, make_delivery,
     assert not wal.exists() or wal.stat().st_size == 0
 
 
-@pytest.mark.parametrize("source", ["pj_resoluciones", "inpe_medio_libre"])
+@pytest.mark.parametrize("source", READ_AHEAD_CASES)
 def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
         source, con, make_delivery, landing):
     """The next delivery's files are read ahead while the current one lands; then its
@@ -395,9 +395,9 @@ def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
         "landed", connectors.current_delivery_id(redelivered))
     with duckdb.connect(":memory:") as reference:
         expected = land_delivery(reference, redelivered)
-        [table] = SOURCE_TABLES[source]
-        query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
-                 "WHERE _delivery_id = ? ORDER BY ALL")
-        assert (con.execute(query, [second.delivery_id]).fetchall()
-                == reference.execute(query, [expected.delivery_id]).fetchall())
+        for table in SOURCE_TABLES[source]:
+            query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
+                     "WHERE _delivery_id = ? ORDER BY ALL")
+            assert (con.execute(query, [second.delivery_id]).fetchall()
+                    == reference.execute(query, [expected.delivery_id]).fetchall())
     assert second.landed == expected.landed > 0
