@@ -9,18 +9,18 @@ Plain Python (no Dagster), one module per source on top of `penal_hub.connectors
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from penal_hub.connectors import inpe_medio_libre, inpe_registro, pj_resoluciones
-from penal_hub.connectors.ahead import ReadingAhead, reading_ahead
+from penal_hub.connectors.ahead import IN_PLACE, Prefetcher, ReadingAhead
 from penal_hub.connectors.delivery import (
+    Connector,
     Delivery,
     DeliveryRefused,
-    LandFile,
     LandingResult,
     current_delivery_id,
     files_to_land,
@@ -28,15 +28,16 @@ from penal_hub.connectors.delivery import (
     land,
 )
 from penal_hub.connectors.delivery import log_incomplete as delivery_log_incomplete
-from penal_hub.connectors.postgres import land_in_postgres
-from penal_hub.connectors.warehouse import ensure_schema
+from penal_hub.connectors.lander import lander
+from penal_hub.connectors.warehouse import as_warehouse, ensure_schema
+from penal_hub.connectors.workers import ProcessReaders
 from penal_hub.contracts import feeds
-from penal_hub.core.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from penal_hub.core.warehouse import Warehouse
 
-CONNECTORS: dict[str, LandFile] = {
-    "pj_resoluciones": pj_resoluciones.land_file,
-    "inpe_registro": inpe_registro.land_file,
-    "inpe_medio_libre": inpe_medio_libre.land_file,
+CONNECTORS: dict[str, Connector] = {
+    "pj_resoluciones": Connector(pj_resoluciones.parse_here, pj_resoluciones.land_file),
+    "inpe_registro": Connector(inpe_registro.Records.read, inpe_registro.land_file),
+    "inpe_medio_libre": Connector(inpe_medio_libre.read_lines, inpe_medio_libre.land_file),
 }
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "land_each",
     "log_incomplete",
     "plan_landing",
+    "prefetching",
 ]
 
 # Below this many court files to land, worker processes would cost more than they save
@@ -61,40 +63,37 @@ READ_AHEAD_MIN_FILES = 3
 Target = duckdb.DuckDBPyConnection | Warehouse
 
 
-def land_delivery(con: Target, delivery: Delivery) -> LandingResult:
-    """Land one complete delivery in one transaction (no-op if already landed).
+def land_delivery(con: Target, delivery: Delivery,
+                  prefetcher: Prefetcher = IN_PLACE) -> LandingResult:
+    """Land one complete delivery in one transaction (no-op if already landed), its files
+    taken from `prefetcher` when it read them ahead.
 
     Raises DeliveryRefused, after logging it in raw.deliveries, if the delivery is refused.
     """
-    return _on(con, lambda local: land(local, delivery, CONNECTORS[delivery.source]), delivery)
+    connector = CONNECTORS[delivery.source]
+    return lander(con).land(delivery, lambda local: land(local, delivery, connector, prefetcher))
 
 
 def log_incomplete(con: Target, delivery: Delivery) -> LandingResult:
     """Record that a folder has no manifest yet; its files are not read."""
-    return _on(con, lambda local: delivery_log_incomplete(local, delivery), delivery)
+    return lander(con).land(delivery, lambda local: delivery_log_incomplete(local, delivery))
 
 
-def _on(con: Target, step, delivery: Delivery) -> LandingResult:
-    if isinstance(con, PostgresWarehouse):
-        return land_in_postgres(con, delivery, step)
-    return step(_duckdb(con))
-
-
-def _duckdb(con: duckdb.DuckDBPyConnection | DuckDBWarehouse) -> duckdb.DuckDBPyConnection:
-    return con.con if isinstance(con, DuckDBWarehouse) else con
-
-
-def land_each(con: Target, deliveries: Sequence[Delivery]) -> Iterator[LandingResult]:
+def land_each(con: Target, deliveries: Sequence[Delivery],
+              prefetcher: Prefetcher | None = None) -> Iterator[LandingResult]:
     """Land these deliveries in order, one result each: a folder without its manifest is
     logged incomplete, a refusal is logged and returned (not raised). Meanwhile the next
-    files to land are prepared ahead (`penal_hub.connectors.ahead`)."""
-    with _reading_ahead(con, deliveries), _checkpointing_at_the_end(con):
+    files to land are prepared ahead by `prefetcher` (by default `prefetching`'s)."""
+    with ExitStack() as stack:
+        if prefetcher is None:
+            prefetcher = stack.enter_context(prefetching(con, deliveries))
+        stack.enter_context(lander(con).many())
         for delivery in deliveries:
             if not delivery.complete:
                 yield log_incomplete(con, delivery)
                 continue
             try:
-                yield land_delivery(con, delivery)
+                yield land_delivery(con, delivery, prefetcher)
             except DeliveryRefused as refusal:
                 yield refusal.result
 
@@ -105,28 +104,6 @@ def land_all(con: Target, landing_root: Path | str) -> list[LandingResult]:
     Refusals do not raise (their result says why); anything else (a bug, a full disk) does.
     """
     return list(land_each(con, find_deliveries(landing_root)))
-
-
-# While landing many deliveries, DuckDB checkpoints (compresses what was committed into
-# the database file) once at the end, on all cores, rather than after every delivery
-# whose write-ahead log passes the default 16 MB: a fifth less time for the registry.
-# Committed deliveries are safe in the log meanwhile.
-LANDING_CHECKPOINT_THRESHOLD = "1GB"
-
-
-@contextmanager
-def _checkpointing_at_the_end(con: Target) -> Iterator[None]:
-    if isinstance(con, PostgresWarehouse):  # each delivery lands in its own in-memory DuckDB
-        yield
-        return
-    duck = _duckdb(con)
-    [(threshold,)] = duck.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
-    duck.execute(f"SET checkpoint_threshold = '{LANDING_CHECKPOINT_THRESHOLD}'")
-    try:
-        yield
-    finally:
-        duck.execute(f"SET checkpoint_threshold = '{threshold}'")
-    duck.execute("CHECKPOINT")  # after a failure, DuckDB checkpoints later by itself
 
 
 @dataclass(frozen=True)
@@ -163,7 +140,7 @@ def plan_landing(con: Target | None, deliveries: Sequence[Delivery]) -> LandingP
 
 def _logged_statuses(con: Target) -> dict[str, str]:
     """delivery id -> status in raw.deliveries (empty before the first landing)."""
-    warehouse = con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+    warehouse = as_warehouse(con)
     if not warehouse.rows("SELECT 1 FROM information_schema.tables "
                           "WHERE table_schema = 'raw' AND table_name = 'deliveries'"):
         return {}
@@ -171,27 +148,29 @@ def _logged_statuses(con: Target) -> dict[str, str]:
 
 
 @contextmanager
-def _reading_ahead(con: Target, deliveries: Sequence[Delivery]) -> Iterator[None]:
-    """Prepare the files of these deliveries ahead, in this order, skipping the deliveries
+def prefetching(con: Target, deliveries: Sequence[Delivery]) -> Iterator[Prefetcher]:
+    """A prefetcher of the files of these deliveries, in this order, skipping the deliveries
     already landed (their files are not read again): court files parsed by worker
     processes, registry and medio libre files read and split on a thread."""
     complete = [d for d in deliveries if d.complete]
     if not complete:
-        yield
+        yield IN_PLACE
         return
     landed = {delivery_id for delivery_id, status in _logged_statuses(con).items()
               if status == "landed"}
     files = {source: [f for d in complete if d.source == source for f in files_to_land(d, landed)]
              for source in CONNECTORS}
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # closed in reverse: each reading ahead before its readers
+        aheads = []
         if len(files["pj_resoluciones"]) >= READ_AHEAD_MIN_FILES:
-            stack.enter_context(pj_resoluciones.parsing_ahead(files["pj_resoluciones"]))
+            parse = stack.enter_context(closing(ProcessReaders(pj_resoluciones.parse_here)))
+            aheads.append(ReadingAhead(files["pj_resoluciones"], parse, threads=2, lookahead=4))
         # A registry delivery's next extract (its biggest file, internos.csv) is read while
         # the current delivery commits.
-        threaded = [ReadingAhead(files[source], prepare, lookahead=lookahead)
-                    for source, prepare, lookahead in (
-                        ("inpe_registro", inpe_registro.Records.read, len(feeds.REGISTRY_FILES)),
-                        ("inpe_medio_libre", inpe_medio_libre.read_lines, 2))
-                    if len(files[source]) > 1]
-        stack.enter_context(reading_ahead(*threaded))
-        yield
+        aheads += [ReadingAhead(files[source], CONNECTORS[source].read, lookahead=lookahead)
+                   for source, lookahead in (("inpe_registro", len(feeds.REGISTRY_FILES)),
+                                             ("inpe_medio_libre", 2))
+                   if len(files[source]) > 1]
+        for ahead in aheads:
+            stack.callback(ahead.close)
+        yield Prefetcher(*aheads)

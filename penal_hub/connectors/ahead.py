@@ -3,23 +3,22 @@
 Landing a file is mostly DuckDB work (parse, hash, compress, commit), done without the
 GIL and often on one core. Meanwhile the second core can prepare the next file: read
 and split it (registry, medio libre) or parse it whole (court files, in worker
-processes). `land_each` opens a `reading_ahead` over the files it will land; each
-connector's `land_file` gets its file through `prepared(path, entry, prepare)`, which
-does the work itself when the file was not read ahead.
+processes). `land_each` makes a `Prefetcher` over the files it will land and passes it to
+`land`, which gets each file through `prepared(path, entry, read)`: the file as the
+connector's reader made it, read here when it was not read ahead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from penal_hub.connectors.delivery import ManifestFile
+if TYPE_CHECKING:  # delivery.py hands a Prefetcher to the connectors
+    from penal_hub.connectors.delivery import ManifestFile
 
-Prepare = Callable[[Path, ManifestFile], Any]
+Prepare = Callable[[Path, "ManifestFile"], Any]
 
 
 class ReadingAhead:
@@ -73,35 +72,30 @@ class ReadingAhead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-_AHEAD: ContextVar[tuple[ReadingAhead, ...]] = ContextVar("reading_ahead", default=())
+class Prefetcher:
+    """The reading aheads of one landing (whoever made them closes them), handed to `land`
+    explicitly, which reads each file through `prepared`. One without reading aheads
+    prepares every file in place."""
+
+    def __init__(self, *aheads: ReadingAhead):
+        self.aheads = aheads
+
+    def prepared(self, path: Path, entry: ManifestFile, prepare: Prepare) -> Any:
+        """`prepare(path, entry)`: taken from the reading ahead that holds the file with this
+        manifest entry, or, when none does (or the file is behind its window), done here.
+        `prepare` checks the sha256 of the bytes it reads (`delivery.read_checked`)."""
+        resolved = path.resolve()
+        for ahead in self.aheads:
+            if ahead.holds(resolved, entry):
+                taken = ahead.take(resolved)
+                if taken is not None:
+                    return taken
+        return prepare(path, entry)
+
+    @property
+    def taken(self) -> int:
+        """Files prepared ahead and taken (for tests and benchmarks)."""
+        return sum(ahead.taken for ahead in self.aheads)
 
 
-@contextmanager
-def reading_ahead(*aheads: ReadingAhead) -> Iterator[None]:
-    """While in the block, `prepared` takes the files of these reading aheads from them."""
-    with ExitStack() as stack:
-        for ahead in aheads:
-            stack.callback(ahead.close)
-        token = _AHEAD.set(_AHEAD.get() + aheads)
-        try:
-            yield
-        finally:
-            _AHEAD.reset(token)
-
-
-def prepared(path: Path, entry: ManifestFile, prepare: Prepare) -> Any:
-    """`prepare(path, entry)`: taken from the reading ahead that holds the file with this
-    manifest entry, or, when none does (or the file is behind its window), done here.
-    `prepare` checks the sha256 of the bytes it reads (`delivery.read_checked`)."""
-    resolved = path.resolve()
-    for ahead in _AHEAD.get():
-        if ahead.holds(resolved, entry):
-            taken = ahead.take(resolved)
-            if taken is not None:
-                return taken
-    return prepare(path, entry)
-
-
-def active() -> tuple[ReadingAhead, ...]:
-    """The reading aheads in force (for tests and benchmarks to count what was taken)."""
-    return _AHEAD.get()
+IN_PLACE = Prefetcher()  # no reading ahead: every file read where it is landed

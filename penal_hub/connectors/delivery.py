@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import duckdb
 import pyarrow as pa
 
+from penal_hub.connectors.ahead import IN_PLACE, Prefetcher
 from penal_hub.connectors.warehouse import SCHEMA, ensure_schema
 from penal_hub.contracts import feeds
 from penal_hub.contracts.feeds import SOURCE_TABLES
@@ -280,11 +281,18 @@ class Landing:
                 pass  # its rollback drops the view with the rest
 
 
-LandFile = Callable[[Landing, Path, ManifestFile], FileCounts]
+class Connector(NamedTuple):
+    """A source's connector: `read` turns a file's checked bytes into what `land_file` lands
+    (plain Python, no DuckDB: it may run ahead, on a thread or in a worker process)."""
+
+    read: Callable[[Path, ManifestFile], Any]
+    land_file: Callable[[Landing, ManifestFile, Any], FileCounts]
 
 
-def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile) -> LandingResult:
-    """Land a complete delivery with `land_file` (the source's connector), once.
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, connector: Connector,
+         prefetcher: Prefetcher = IN_PLACE) -> LandingResult:
+    """Land a complete delivery with its source's `connector`, once, each file read through
+    `prefetcher` (read here unless it was read ahead).
 
     Same fingerprint as a landed delivery: no-op. Different fingerprint for the same
     folder: the earlier delivery's rows are removed and it is marked `superseded`.
@@ -304,7 +312,8 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, land_file: LandFile
         paths = verify_files(delivery, manifest)
         con.begin()
         try:
-            result = _land_files(con, delivery, delivery_id, manifest, paths, land_file)
+            result = _land_files(con, delivery, delivery_id, manifest, paths, connector,
+                                 prefetcher)
             con.commit()
         except BaseException:
             con.rollback()
@@ -390,7 +399,8 @@ def _delivery_id(delivery: Delivery, fingerprint: str) -> str:
 
 
 def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id: str,
-                manifest: Manifest, paths: dict[str, Path], land_file: LandFile) -> LandingResult:
+                manifest: Manifest, paths: dict[str, Path], connector: Connector,
+                prefetcher: Prefetcher) -> LandingResult:
     """Inside the transaction: retire what this delivery replaces, land every file, log it."""
     key = [delivery.source, delivery.fecha_corte]
     con.execute(f"DELETE FROM {SCHEMA}.deliveries WHERE source = ? AND fecha_corte = ? "
@@ -408,7 +418,8 @@ def _land_files(con: duckdb.DuckDBPyConnection, delivery: Delivery, delivery_id:
     landing = Landing(con, delivery_id, delivery)
     landed = quarantined = 0
     for f in manifest.files:
-        counts = land_file(landing, paths[f.name], f)
+        counts = connector.land_file(landing, f, prefetcher.prepared(paths[f.name], f,
+                                                                     connector.read))
         if counts.landed + counts.quarantined != f.records:
             raise DeliveryRefused(
                 f"{f.name}: record count mismatch: manifest says {f.records}, file has "

@@ -25,7 +25,6 @@ import numpy as np
 import pyarrow as pa
 
 from penal_hub.connectors import row_rules
-from penal_hub.connectors.ahead import prepared
 from penal_hub.connectors.delivery import FileCounts, Landing, ManifestFile, read_checked
 from penal_hub.connectors.warehouse import MEDIO_LIBRE_COLUMNS, SCHEMA
 from penal_hub.contracts import feeds
@@ -43,9 +42,10 @@ _CLASSIFY = f"""
                 FROM {_LINES}))"""
 
 
-def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
-    """Land one JSONL file: every line either lands or is quarantined, with its line number."""
-    with landing.staged(_LINES, prepared(path, entry, read_lines)):
+def land_file(landing: Landing, entry: ManifestFile, lines: pa.Table) -> FileCounts:
+    """Land one JSONL file's lines (`read_lines`): every line either lands or is
+    quarantined, with its line number."""
+    with landing.staged(_LINES, lines):
         landing.con.execute(_CLASSIFY)
         landed = landing.insert(
             "inpe_medio_libre", MEDIO_LIBRE_COLUMNS,

@@ -41,7 +41,6 @@ import numpy as np
 import pyarrow as pa
 
 from penal_hub.connectors import row_rules
-from penal_hub.connectors.ahead import prepared
 from penal_hub.connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -59,9 +58,9 @@ _BOM = b"\xef\xbb\xbf"
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
-def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
-    """Land one registry CSV: its rows land or are quarantined with their physical line."""
-    records = prepared(path, entry, Records.read)
+def land_file(landing: Landing, entry: ManifestFile, records: Records) -> FileCounts:
+    """Land one registry CSV (`Records.read`): its rows land or are quarantined with their
+    physical line."""
     check_header(entry.name, records.text(0) if records.count else b"")
     con, columns, table = landing.con, REGISTRY_COLUMNS[entry.name], REGISTRY_TABLES[entry.name]
     spec = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
@@ -81,7 +80,7 @@ def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
                   POSITIONAL JOIN _registry_lineage WHERE _parsed)"""
     try:
         with (landing.staged("_registry_lineage", lineage),
-              _readable_by_duckdb(path, entry, records) as (readable, encoding)):
+              _readable_by_duckdb(entry, records) as (readable, encoding)):
             landed = landing.insert(table, columns, parsed, entry.name, [
                 str(readable), feeds.CSV_DELIMITER, feeds.CSV_QUOTE, feeds.CSV_QUOTE, encoding])
     except duckdb.InvalidInputException as e:  # e.g. mixed line endings: not one CSV dialect
@@ -141,18 +140,19 @@ def _relation(name: str) -> str:
 
 
 @contextmanager
-def _readable_by_duckdb(path: Path, entry: ManifestFile, records: Records
+def _readable_by_duckdb(entry: ManifestFile, records: Records
                         ) -> Iterator[tuple[Path, str]]:
-    """The file and the encoding DuckDB reads it in. DuckDB refuses a whole ISO-8859-1 file
-    for one byte 0x80-0x9F; such a file is read from a UTF-8 copy, where those bytes are
-    C1 control characters, which quarantine their records (`row_rules`)."""
-    if not records.c1_controls:
-        yield path, DUCKDB_ENCODINGS[entry.encoding]
-        return
+    """The bytes read and checked (not the file again, which its sender may have rewritten
+    since) as a file for DuckDB, and the encoding it reads them in. DuckDB refuses a whole
+    ISO-8859-1 file for one byte 0x80-0x9F; such a file is read in UTF-8, where those
+    bytes are C1 control characters, which quarantine their records (`row_rules`)."""
+    sent, encoding = records.sent, DUCKDB_ENCODINGS[entry.encoding]
+    if records.c1_controls:
+        sent, encoding = sent.decode(encoding).encode(), "utf-8"
     with tempfile.NamedTemporaryFile(prefix="registry-", suffix=".csv") as copy:
-        copy.write(path.read_bytes().decode(DUCKDB_ENCODINGS[entry.encoding]).encode())
+        copy.write(sent)
         copy.flush()
-        yield Path(copy.name), "utf-8"
+        yield Path(copy.name), encoding
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,7 @@ class Records:
     `data`. `hashes` holds each record's `_record_hash`: the sha256 of its text there.
     """
 
+    sent: bytes  # the file as read and checked: what DuckDB parses
     data: bytes
     line_starts: np.ndarray
     line_ends: np.ndarray
@@ -178,7 +179,7 @@ class Records:
     def read(cls, path: Path, entry: ManifestFile) -> Records:
         """Plain Python and numpy, no DuckDB: it may run on a thread reading ahead while
         the previous file lands."""
-        data = read_checked(path, entry)
+        sent = data = read_checked(path, entry)
         c1_controls = False
         if entry.encoding == "UTF-8":
             data = data.removeprefix(_BOM)
@@ -192,7 +193,7 @@ class Records:
         first_lines = np.flatnonzero(~_inside_quoted_fields(data, line_starts, line_ends))
         last_lines = np.append(first_lines[1:], len(line_starts)) - 1
         starts, ends = line_starts[first_lines], line_ends[last_lines]
-        return cls(data, line_starts, line_ends, first_lines, starts, ends,
+        return cls(sent, data, line_starts, line_ends, first_lines, starts, ends,
                    _hashes(data, starts, ends), c1_controls)
 
     @property

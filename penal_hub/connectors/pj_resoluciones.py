@@ -7,8 +7,8 @@ compressing) without holding the GIL, so one batch is inserted on a second threa
 while the next one is parsed.
 
 Parsing is the costly part, and it is plain Python: when many files are landed in a
-row (`parsing_ahead`), worker processes parse the next files into Arrow IPC files
-while the current one is inserted, and `land_file` reads its rows from there.
+row, worker processes (`penal_hub.connectors.workers`) run `parse_here` on the next
+files while the current one is inserted, and `land_file` reads its rows from there.
 
 Hardened: a batch never carries a DTD (spec), so a file with a DOCTYPE or an entity
 declaration is refused before the parser sees it, and the parser itself neither
@@ -26,18 +26,10 @@ then checked against `penal_hub.contracts.feeds.PJ_FIELDS` (`penal_hub.connector
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import importlib.abc
-import json
 import re
-import subprocess
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from json.encoder import encode_basestring  # C-accelerated JSON string quoting
 from pathlib import Path
 from typing import BinaryIO
@@ -47,7 +39,6 @@ import pyarrow as pa
 from lxml import etree
 
 from penal_hub.connectors import row_rules
-from penal_hub.connectors.ahead import ReadingAhead, prepared, reading_ahead
 from penal_hub.connectors.delivery import (
     DeliveryRefused,
     FileCounts,
@@ -121,11 +112,10 @@ _BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
 _ENCODING_NAMES = {"UTF8": "UTF-8", "ISO88591": "ISO-8859-1", "LATIN1": "ISO-8859-1"}
 
 
-def land_file(landing: Landing, path: Path, entry: ManifestFile) -> FileCounts:
-    """Land one batch file: a malformed or hostile file is refused whole (the transaction
-    drops what it added); a Resolucion out of structure, or with a value that breaks its
-    rule, is quarantined."""
-    batches = prepared(path, entry, parse_here)
+def land_file(landing: Landing, entry: ManifestFile, batches: Iterator[pa.Table]) -> FileCounts:
+    """Land one batch file's rows (`parse_here`): a malformed or hostile file is refused
+    whole (the transaction drops what it added); a Resolucion out of structure, or with a
+    value that breaks its rule, is quarantined."""
     landed = quarantined = 0
     # One batch in flight: the connection is only ever used by the writer thread meanwhile.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pj-insert") as writer:
@@ -152,119 +142,6 @@ def _insert(landing: Landing, batch: pa.Table, name: str) -> FileCounts:
     with landing.staged(_STAGED, batch):
         return FileCounts(landing.insert("pj_resoluciones", PJ_COLUMNS, _RELATION, name),
                           landing.quarantine(name, _REJECTED))
-
-
-class _Workers:
-    """Court files parsed by worker processes, one per calling thread (the thread waits on
-    its worker's pipe, the GIL free meanwhile): `ReadingAhead`'s prepare. Each file is
-    parsed exactly as in-process (`_parse_to_ipc`) into an Arrow IPC file in a temporary
-    folder, whose batches the caller gets as from `parse_here`; a refusal is raised again
-    in the caller."""
-
-    def __init__(self):
-        self._folder = tempfile.TemporaryDirectory(prefix="pj-parsed-")
-        self._local = threading.local()
-        self._workers: list[_Worker] = []
-
-    def __call__(self, path: Path, entry: ManifestFile) -> Iterator[pa.Table]:
-        worker = getattr(self._local, "worker", None)
-        if worker is None:
-            worker = self._local.worker = _Worker()
-            self._workers.append(worker)
-        with tempfile.NamedTemporaryFile(dir=self._folder.name, suffix=".arrow",
-                                         delete=False) as out:
-            return _read_ipc(worker.parse(path, entry, Path(out.name)))
-
-    def close(self) -> None:
-        for worker in self._workers:
-            worker.close()
-        self._folder.cleanup()
-
-
-class _Worker:
-    """A Python process parsing court files on request: a JSON line in, a JSON line out.
-
-    A plain subprocess rather than multiprocessing: nothing of the parent is copied
-    (a fork would inherit DuckDB's threads and locks) or re-imported (spawn re-runs the
-    parent's main script).
-    """
-
-    def __init__(self):
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", "from penal_hub.connectors.pj_resoluciones import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    def parse(self, path: Path, entry: ManifestFile, out: Path) -> Path:
-        request = [str(path), dataclasses.asdict(entry), str(out)]
-        self._process.stdin.write(json.dumps(request).encode() + b"\n")
-        self._process.stdin.flush()
-        reply = self._process.stdout.readline()
-        if not reply:
-            raise RuntimeError(f"the court parsing worker exited (code {self._process.wait()}) "
-                               f"while parsing {entry.name}")
-        refused = json.loads(reply)["refused"]
-        if refused:
-            raise DeliveryRefused(refused)
-        return out
-
-    def close(self) -> None:
-        self._process.stdin.close()  # end of requests: the worker exits
-        self._process.wait()
-
-
-# A worker never needs pandas, but pyarrow imports it (a second of CPU) the first time it
-# builds an array from a list, to tell whether the list is a pandas object; in a worker,
-# pandas is made unimportable before that.
-class _WithoutPandas(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.partition(".")[0] == "pandas":
-            raise ImportError("pandas is not used in a court parsing worker")
-
-
-def serve() -> None:
-    """A worker's loop (`_Worker`): parse each requested file, reply with its refusal if any."""
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _WithoutPandas())
-    for request in sys.stdin.buffer:
-        path, entry, out = json.loads(request)
-        try:
-            _parse_to_ipc(Path(path), ManifestFile(**entry), Path(out))
-            refused = None
-        except DeliveryRefused as refusal:
-            refused = str(refusal)
-        sys.stdout.buffer.write(json.dumps({"refused": refused}).encode() + b"\n")
-        sys.stdout.buffer.flush()
-
-
-@contextmanager
-def parsing_ahead(files: Sequence[tuple[Path, ManifestFile]], workers: int = 2,
-                  lookahead: int = 4) -> Iterator[None]:
-    """While in the block, `land_file` takes these files, in this order, from worker
-    processes that parse up to `lookahead` of them ahead."""
-    parse = _Workers()
-    try:
-        with reading_ahead(ReadingAhead(files, parse, workers, lookahead)):
-            yield
-    finally:
-        parse.close()
-
-
-def _parse_to_ipc(path: Path, entry: ManifestFile, out: Path) -> Path:
-    """In a worker: the in-process checks and parse, the rows written to an Arrow IPC file."""
-    refuse_other_encoding(path, entry.name, entry.encoding)
-    with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, _SCHEMA) as writer:
-        for batch in _batches(path, entry):
-            writer.write_table(batch)
-    return out
-
-
-def _read_ipc(path: Path) -> Iterator[pa.Table]:
-    """The rows, batch by batch, read into memory (not mapped: a batch may still be being
-    inserted when the file is closed); the file is removed once read."""
-    with pa.OSFile(str(path)) as source:
-        for batch in pa.ipc.open_stream(source):
-            yield pa.Table.from_batches([batch])
-    path.unlink()
 
 
 def refuse_other_encoding(path: Path, name: str, encoding: str) -> None:

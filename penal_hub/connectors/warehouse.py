@@ -14,7 +14,7 @@ import duckdb
 
 from penal_hub.contracts import feeds
 from penal_hub.contracts.feeds import REGISTRY_TABLES
-from penal_hub.core.warehouse import PostgresWarehouse, Warehouse
+from penal_hub.core.warehouse import DuckDBWarehouse, Warehouse
 
 SCHEMA = "raw"
 
@@ -76,12 +76,18 @@ def _record_table(table: str, columns: tuple[str, ...], duckdb_storage: bool) ->
     return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({cols}, {LINEAGE_DDL})"
 
 
+def as_warehouse(con: duckdb.DuckDBPyConnection | Warehouse) -> Warehouse:
+    """The warehouse as given, or a bare DuckDB connection (tests, benchmarks) as one."""
+    return con if isinstance(con, Warehouse) else DuckDBWarehouse(con)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection | Warehouse) -> None:
     """Create the raw schema and its tables if missing (idempotent, never alters data).
 
     The DDL is the same on DuckDB and PostgreSQL but for DuckDB's column compression.
     """
-    on_duckdb = not isinstance(con, PostgresWarehouse)
+    warehouse = as_warehouse(con)
+    on_duckdb = warehouse.engine == "duckdb"
     statements = [
         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
         _record_table("pj_resoluciones", PJ_COLUMNS, on_duckdb),
@@ -103,4 +109,4 @@ def ensure_schema(con: duckdb.DuckDBPyConnection | Warehouse) -> None:
             quarantined_records BIGINT, seen_at TIMESTAMPTZ NOT NULL)""",
     ]
     for statement in statements:
-        con.execute(statement)
+        warehouse.execute(statement)

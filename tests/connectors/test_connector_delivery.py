@@ -11,7 +11,7 @@ import pytest
 from feedfiles import INTERNO, case, csv_file, lote, registry, resolucion
 
 from penal_hub import connectors
-from penal_hub.connectors import DeliveryRefused, ahead, land_all, land_delivery
+from penal_hub.connectors import DeliveryRefused, land_all, land_delivery
 from penal_hub.connectors.warehouse import ensure_schema
 from penal_hub.contracts.feeds import SOURCE_TABLES
 
@@ -198,14 +198,15 @@ def test_a_refusal_midway_rolls_back_the_files_already_landed(con, make_delivery
 
 
 def test_a_crash_midway_leaves_nothing_and_is_raised(con, make_delivery, monkeypatch):
-    land_file = connectors.CONNECTORS["inpe_medio_libre"]
+    connector = connectors.CONNECTORS["inpe_medio_libre"]
 
-    def crash_on_second_file(landing, path, entry):
+    def crash_on_second_file(landing, entry, lines):
         if entry.name == "casos-0002.jsonl":
             raise RuntimeError("disk full")
-        return land_file(landing, path, entry)
+        return connector.land_file(landing, entry, lines)
 
-    monkeypatch.setitem(connectors.CONNECTORS, "inpe_medio_libre", crash_on_second_file)
+    monkeypatch.setitem(connectors.CONNECTORS, "inpe_medio_libre",
+                        connector._replace(land_file=crash_on_second_file))
     files = {**JSONL, "casos-0002.jsonl": case("ML-3") + "\n"}
     with pytest.raises(RuntimeError, match="disk full"):
         land_delivery(con, make_delivery("inpe_medio_libre", files))
@@ -341,14 +342,11 @@ def test_files_read_ahead_land_as_read_in_process(source, con, make_delivery, la
                 expected.append(land_delivery(reference, delivery))
             except DeliveryRefused as refusal:
                 expected.append(refusal.result)
-            assert not ahead.active()
         expected_rows = landed(reference)
     land_delivery(con, deliveries[1])
-    results = []
-    for result in connectors.land_each(con, deliveries):
-        results.append(result)
-        prepared = sum(a.taken for a in ahead.active())  # while landing
-    assert prepared == taken
+    with connectors.prefetching(con, deliveries) as prefetcher:
+        results = list(connectors.land_each(con, deliveries, prefetcher))
+    assert prefetcher.taken == taken
     assert results == expected
     assert landed(con) == expected_rows
     assert [r.status for r in expected] == ["landed", "landed", "refused", "landed"]
@@ -371,7 +369,7 @@ def test_landing_many_deliveries_checkpoints_once_at_the_end(con, make_delivery,
     assert not wal.exists() or wal.stat().st_size == 0
 
 
-@pytest.mark.parametrize("source", ["pj_resoluciones", "inpe_medio_libre"])
+@pytest.mark.parametrize("source", READ_AHEAD_CASES)
 def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
         source, con, make_delivery, landing):
     """The next delivery's files are read ahead while the current one lands; then its
@@ -380,24 +378,26 @@ def test_a_folder_redelivered_after_it_was_read_ahead_lands_its_new_bytes(
     files = READ_AHEAD_CASES[source][0]
     make_delivery(source, files(1, False), fecha="2024-11-30")
     make_delivery(source, files(2, False), fecha="2024-12-31")
-    landing_each = connectors.land_each(con, connectors.find_deliveries(landing))
-    first = next(landing_each)
-    assert first.status == "landed"
-    [reading] = ahead.active()
-    # The files of 2024-12-31 are read: wait for the read-ahead (its futures) to finish.
-    for future in list(reading._preparing.values()):
-        future.exception(timeout=60)
-    assert reading._preparing  # it did read them before the folder changed
-    redelivered = make_delivery(source, files(3, False), fecha="2024-12-31")
-    [second] = list(landing_each)
+    deliveries = connectors.find_deliveries(landing)
+    with connectors.prefetching(con, deliveries) as prefetcher:
+        landing_each = connectors.land_each(con, deliveries, prefetcher)
+        first = next(landing_each)
+        assert first.status == "landed"
+        [reading] = prefetcher.aheads
+        # The files of 2024-12-31 are read: wait for the read-ahead (its futures) to finish.
+        for future in list(reading._preparing.values()):
+            future.exception(timeout=60)
+        assert reading._preparing  # it did read them before the folder changed
+        redelivered = make_delivery(source, files(3, False), fecha="2024-12-31")
+        [second] = list(landing_each)
 
     assert (second.status, second.delivery_id) == (
         "landed", connectors.current_delivery_id(redelivered))
     with duckdb.connect(":memory:") as reference:
         expected = land_delivery(reference, redelivered)
-        [table] = SOURCE_TABLES[source]
-        query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
-                 "WHERE _delivery_id = ? ORDER BY ALL")
-        assert (con.execute(query, [second.delivery_id]).fetchall()
-                == reference.execute(query, [expected.delivery_id]).fetchall())
+        for table in SOURCE_TABLES[source]:
+            query = (f"SELECT * EXCLUDE (_loaded_at, _delivery_id) FROM raw.{table} "
+                     "WHERE _delivery_id = ? ORDER BY ALL")
+            assert (con.execute(query, [second.delivery_id]).fetchall()
+                    == reference.execute(query, [expected.delivery_id]).fetchall())
     assert second.landed == expected.landed > 0

@@ -232,7 +232,8 @@ def test_something_that_is_not_xml_is_refused(con, make_delivery):
 def test_a_parsing_worker_starts_without_pandas():
     """The court parsing workers import the connectors but not pandas (a second of CPU
     each, which pyarrow would otherwise spend on its first array)."""
-    assert not imports_pandas("from penal_hub.connectors.pj_resoluciones import serve")
+    assert not imports_pandas("from penal_hub.connectors.workers import serve; "
+                              "import penal_hub.connectors.pj_resoluciones")
 
 
 SUJETO = ('<Sujeto><Documento tipo="DNI">11112222</Documento><ApellidoPaterno>ROJAS'
