@@ -452,3 +452,41 @@ def test_the_extract_schema_uses_the_feed_code_lists():
                                namespaces=XS)
     organs = "(" + "|".join(feeds.TIPOS_ORGANO) + ")"
     assert organs in pattern
+
+
+# A typed column held to a sender's code list by a dbt accepted_values test, by column
+# name: dbt's test spells the values out, these are the feed contract's.
+SENDER_CODE_LISTS = {
+    "tipo": feeds.TIPOS_RESOLUCION, "organo_tipo": feeds.TIPOS_ORGANO,
+    "pena_clase": feeds.CLASES_PENA, "beneficio_clase": feeds.CLASES_BENEFICIO,
+    "tipo_documento": feeds.TIPOS_DOCUMENTO_PJ, "doc_tipo": feeds.TIPOS_DOCUMENTO_INPE,
+    "sexo": feeds.SEXOS, "situacion_juridica": feeds.SITUACIONES_JURIDICAS,
+    "tipo_movimiento": feeds.TIPOS_MOVIMIENTO, "tipo_actividad": feeds.TIPOS_ACTIVIDAD,
+    "certificado": feeds.CERTIFICADO_VALUES, "tipo_medida": feeds.TIPOS_MEDIDA,
+    "estado": feeds.ESTADOS_CASO, "motivo_estado": feeds.MOTIVOS_ESTADO,
+    "programa_tratamiento": feeds.PROGRAMAS_MEDIO_LIBRE,
+    "evaluacion_tratamiento": feeds.EVALUACIONES,
+}
+
+
+def test_the_dbt_tests_hold_typed_columns_to_the_feed_code_lists():
+    """Staging and the interop schema keep a sender's codes as sent: every accepted_values
+    test on such a column lists exactly the contract's codes (the court's NO_IDENTIFICADO
+    is staged as no document, so its staged list may leave it out)."""
+    from penal_hub.orchestration.transform.project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    checked, differ = 0, []
+    for test in manifest["nodes"].values():
+        if (test.get("test_metadata") or {}).get("name") != "accepted_values":
+            continue
+        model = manifest["nodes"][test["attached_node"]]
+        column = test["test_metadata"]["kwargs"]["column_name"]
+        if model["fqn"][1] not in ("staging", "interop") or column not in SENDER_CODE_LISTS:
+            continue
+        checked += 1
+        listed, codes = set(test["test_metadata"]["kwargs"]["values"]), set(SENDER_CODE_LISTS[column])
+        if listed not in (codes, codes - {"NO_IDENTIFICADO"}):
+            differ.append((model["name"], column, sorted(listed ^ codes)))
+    assert differ == []
+    assert checked >= 30
