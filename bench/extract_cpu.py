@@ -2,9 +2,10 @@
 
     uv run --frozen python bench/extract_cpu.py /path/to/warehouse.duckdb [--base main] [--repeat 3]
 
-Loads penal_hub/orchestration/publish/extract.py as of the base revision (`git show`)
-beside this checkout's, and runs each step of the extract of the latest registry
-cut-off in turn, base then new, `--repeat` times, in one process: the rows
+Loads penal_hub/orchestration/publish/extract.py (and extract_xml.py, the XML writer, where
+it exists) as of the base revision (`git archive`) beside this checkout's, and runs each
+step of the extract of the latest registry cut-off in turn, base then new, `--repeat`
+times, in one process: the rows
 (build_rows: the queries, the persons' ids, the nested alerts and waiting orders), the
 XML (to_xml, its XSD validation included), its gzip, the Parquet. Reports the median CPU
 seconds (user + system, DuckDB's threads included) per step and asserts that both give
@@ -28,16 +29,26 @@ from penal_hub.core.warehouse import connect
 from penal_hub.orchestration.publish import extract
 
 MODULE = "penal_hub/orchestration/publish/extract.py"
+# The XML writer, in extract.py itself before it had a module of its own.
+XML_MODULE = "penal_hub/orchestration/publish/extract_xml.py"
 XSD = "penal_hub/contracts/extract/estado_ejecucion.xsd"
 
 
-def base_module(rev: str, into: Path):
-    """extract.py as of `rev`, loaded from `into`, beside that revision's XSD (it validates
-    against the XSD found relative to itself)."""
-    files_at(rev, into, MODULE, XSD)
-    spec = importlib.util.spec_from_file_location("extract_base", into / MODULE)
+def load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def base_module(rev: str, into: Path):
+    """extract.py as of `rev`, loaded from `into`, with that revision's XML writer beside
+    that revision's XSD (it validates against the XSD found relative to itself)."""
+    files_at(rev, into, MODULE, XSD)
+    module = load("extract_base", into / MODULE)
+    if not hasattr(module, "ExtractInvalid"):  # its XML writer is a module of its own
+        files_at(rev, into, XML_MODULE)
+        module.to_xml = load("extract_xml_base", into / XML_MODULE).to_xml
     return module
 
 

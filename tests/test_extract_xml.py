@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 from validators import VALIDATORS
 
-from penal_hub.orchestration.publish.extract import (
-    EXTRACT_SCHEMA,
+from penal_hub.orchestration.publish.extract import EXTRACT_SCHEMA
+from penal_hub.orchestration.publish.extract_xml import (
     NAMESPACE,
     XSD_PATH,
     ExtractInvalid,

@@ -13,7 +13,8 @@ from truth_check import persons_by_key
 
 from penal_hub.core.pseudonyms import extract_person_ids
 from penal_hub.core.warehouse import connect
-from penal_hub.orchestration.publish.extract import NAMESPACE, PARQUET_FILE, XML_FILE, XSD_PATH
+from penal_hub.orchestration.publish.extract import PARQUET_FILE
+from penal_hub.orchestration.publish.extract_xml import NAMESPACE, XML_FILE, XSD_PATH
 
 
 @pytest.fixture

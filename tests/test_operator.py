@@ -194,7 +194,7 @@ def other_group() -> int:
 def test_files_are_owner_only_or_shared_with_the_named_group(tmp_path, monkeypatch):
     from datetime import date
 
-    from penal_hub.orchestration.publish.extract import publish
+    from penal_hub.orchestration.publish.outbox import publish
 
     monkeypatch.delenv(permissions.SHARE_GROUP_VARIABLE, raising=False)
     folder = publish(tmp_path / "a" / "outbox", date(2024, 12, 31), {"x.xml": b"<x/>"}, "run1")

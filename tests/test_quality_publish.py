@@ -30,16 +30,15 @@ from validators import VALIDATORS, hub_verify_extract
 
 from penal_hub.contracts.expectations.suites import Suite, at_most, expect, not_null, when
 from penal_hub.core.warehouse import MARTS_BUILD, connect, is_postgres
-from penal_hub.orchestration.publish import extract, marts
+from penal_hub.orchestration.publish import extract_xml, marts
 from penal_hub.orchestration.publish.extract import (
     MANIFEST_FILE,
-    NAMESPACE,
     PARQUET_FILE,
-    XML_FILE,
-    XSD_PATH,
     estado_ejecucion_extract,
 )
+from penal_hub.orchestration.publish.extract_xml import NAMESPACE, XML_FILE, XSD_PATH
 from penal_hub.orchestration.publish.marts import MARTS, analyst_database, publication_state
+from penal_hub.orchestration.publish.outbox import REVISIONS_DIR, revisions
 from penal_hub.orchestration.quality.assets import quality_gates
 from penal_hub.orchestration.quality.checks import (
     BLOCKING_CHECKS,
@@ -197,8 +196,8 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     assert publication_state(analysts)["estado"] == "publicado"
     assert analysts_see(analysts)["alertas_interoperabilidad"] == []  # the new build, now
     # Revision 2 beside revision 1; readers open the stable path, which is revision 2.
-    assert sorted(p.name for p in outbox.iterdir()) == [first.name, extract.REVISIONS_DIR]
-    assert extract.revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
+    assert sorted(p.name for p in outbox.iterdir()) == [first.name, REVISIONS_DIR]
+    assert revisions(outbox, date.fromisoformat(first.name)) == [1, 2]
     assert json.loads((again / MANIFEST_FILE).read_text())["revision"] == 2
     assert again.resolve().name == "2"
     # The validation index lists the three runs of the gates, newest first, with verdicts.
@@ -211,7 +210,7 @@ def test_a_failing_blocking_check_publishes_nothing_until_fixed(resources, gate_
     # Each revision checks out from its own folder: the receiver's check (sha256s, records,
     # the XML and its gzip valid against the XSD beside them), then libxml2 and the JDK.
     for revision in (1, 2):
-        folder = outbox / extract.REVISIONS_DIR / first.name / str(revision)
+        folder = outbox / REVISIONS_DIR / first.name / str(revision)
         checked = hub_verify_extract(folder)
         assert checked.returncode == 0 and f"revision {revision}:" in checked.stdout, \
             checked.stderr
@@ -272,13 +271,13 @@ def test_a_republication_killed_before_its_switch_leaves_the_last_one_readable(
     outbox = Path(resources["outbox"].root)
     first = published(resources)
     cutoff = date.fromisoformat(first.name)
-    leftover = outbox / extract.REVISIONS_DIR / first.name / left_behind
+    leftover = outbox / REVISIONS_DIR / first.name / left_behind
     leftover.mkdir()
     (leftover / XML_FILE).write_bytes((first / XML_FILE).read_bytes()[:100])
     assert first.resolve().name == "1"
     assert_no_partial_extract(first)
     again = published(resources)
-    assert again.resolve().name == "2" and extract.revisions(outbox, cutoff) == [1, 2]
+    assert again.resolve().name == "2" and revisions(outbox, cutoff) == [1, 2]
     assert not leftover.with_name(".tmp-2").exists()
     assert_no_partial_extract(again)
 
@@ -298,7 +297,7 @@ def test_the_published_extract_validates_and_its_files_agree(resources):
     agree, and the Parquet file says what it is in its own metadata."""
     folder = published(resources)
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
-    assert manifest["schema_version"] == extract.SCHEMA_VERSION
+    assert manifest["schema_version"] == extract_xml.SCHEMA_VERSION
     assert manifest["xsd"] == XSD_PATH.name and (folder / XSD_PATH.name).is_file()
     # Valid against the XSD in the folder, in the validators receivers use.
     for name, validate in VALIDATORS.items():
@@ -306,7 +305,7 @@ def test_the_published_extract_validates_and_its_files_agree(resources):
         assert outcome.returncode == 0, (name, outcome.stderr)
 
     root = etree.parse(str(folder / XML_FILE)).getroot()
-    assert root.get(f"{{{extract.XSI_NAMESPACE}}}schemaLocation") == \
+    assert root.get(f"{{{extract_xml.XSI_NAMESPACE}}}schemaLocation") == \
         f"{NAMESPACE} {XSD_PATH.name}"
     subjects = root.findall(f"{{{NAMESPACE}}}Expediente/{{{NAMESPACE}}}Sujeto")
     rows = pq.read_table(folder / PARQUET_FILE)

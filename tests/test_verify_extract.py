@@ -14,17 +14,14 @@ from validators import VALIDATORS, hub_verify_extract
 from penal_hub.orchestration.publish.extract import (
     MANIFEST_FILE,
     PARQUET_FILE,
-    XML_FILE,
     XML_GZ_FILE,
-    XSD_FILE,
-    XSD_PATH,
     describe,
     gzipped,
     manifest,
-    publish,
     to_parquet,
-    to_xml,
 )
+from penal_hub.orchestration.publish.extract_xml import XML_FILE, XSD_FILE, XSD_PATH, to_xml
+from penal_hub.orchestration.publish.outbox import publish
 
 DELIVERIES = ["pj_resoluciones:2024-12-29", "inpe_registro:2024-12-31"]
 
