@@ -40,8 +40,8 @@ def checkout(revision: str, folder: Path) -> Path:
     if not folder.exists():
         subprocess.run(["git", "-C", str(PROJECT), "worktree", "add", "--detach", str(folder),
                         revision], check=True, capture_output=True)
-    # Compiled as this checkout's environment is (pyproject.toml, [tool.uv]), whatever the
-    # baseline's own settings: the comparison is of the code, not of the bytecode cache.
+    # Compiled as the install commands compile this checkout's environment (.ci/run),
+    # whatever the baseline's own: the comparison is of the code, not of the bytecode cache.
     subprocess.run(["uv", "sync", "--frozen", "--quiet", "--compile-bytecode"], cwd=folder,
                    check=True)
     return folder
